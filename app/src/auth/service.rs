@@ -1,0 +1,278 @@
+//! Sign-in, sessions and passwords against the database. Server only.
+
+use super::{PartnerDept, Role, Scope, SessionUser, rules};
+use crate::AppError;
+use crate::db::{Db, key_of};
+use chrono::{DateTime, Utc};
+use std::sync::OnceLock;
+use surrealdb::types::{RecordId, SurrealValue};
+
+/// The session cookie (HttpOnly): a random token whose sha256 is stored in `session`.
+pub const SESSION_COOKIE: &str = "rectify_session";
+/// The language cookie leptos_i18n reads; kept equal to the user's saved choice.
+pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
+pub const LOCALES: [&str; 2] = ["zh", "en"];
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Credentials {
+    id: RecordId,
+    password_hash: String,
+    locked_until: Option<DateTime<Utc>>,
+    locale: String,
+}
+
+/// A successful sign-in: the token for the cookie, who it is, and their language.
+pub struct SignedIn {
+    pub token: String,
+    pub user: SessionUser,
+    pub locale: String,
+}
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+        let salt = SaltString::generate(&mut OsRng);
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let parsed = PasswordHash::new(&hash).map_err(AppError::internal)?;
+        Ok(argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// A hash to verify against when the username is unknown, so that an unknown user
+/// takes as long to refuse as a wrong password.
+async fn dummy_hash() -> Result<String, AppError> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DUMMY.get() {
+        return Ok(h.clone());
+    }
+    let h = hash_password(random_token()).await?;
+    Ok(DUMMY.get_or_init(|| h).clone())
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub async fn sign_in(
+    db: &Db,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<SignedIn, AppError> {
+    let username = rules::sign_in_username(username)?;
+    let password = rules::sign_in_password(password)?;
+    let found: Option<Credentials> = db
+        .query("SELECT id, password_hash, locked_until, locale FROM user WHERE username = $username LIMIT 1")
+        .bind(("username", username))
+        .await?
+        .check()?
+        .take(0)?;
+    let Some(cred) = found else {
+        let _ = verify_password(password, dummy_hash().await?).await;
+        return Err(AppError::BadCredentials);
+    };
+    if let Some(minutes) = rules::lock_minutes_left(cred.locked_until, now) {
+        return Err(AppError::AccountLocked { minutes });
+    }
+    if !verify_password(password, cred.password_hash).await? {
+        return Err(record_failure(db, &cred.id, now).await?);
+    }
+    db.query("UPDATE $id SET failed_attempts = 0, locked_until = NONE")
+        .bind(("id", cred.id.clone()))
+        .await?
+        .check()?;
+    let token = random_token();
+    db.query("CREATE session SET token_hash = $hash, user = $user, created_at = $now, last_seen = $now")
+        .bind(("hash", token_hash(&token)))
+        .bind(("user", cred.id.clone()))
+        .bind(("now", now))
+        .await?
+        .check()?;
+    let user = load_session_user(db, &cred.id)
+        .await?
+        .ok_or_else(|| AppError::internal("user vanished during sign-in"))?;
+    Ok(SignedIn {
+        token,
+        user,
+        locale: cred.locale,
+    })
+}
+
+/// Count a wrong password (atomically, so parallel tries all count) and lock the
+/// account on the fifth. Returns the error to show.
+async fn record_failure(db: &Db, id: &RecordId, now: DateTime<Utc>) -> Result<AppError, AppError> {
+    let counts: Vec<i64> = db
+        .query("UPDATE $id SET failed_attempts += 1 RETURN VALUE failed_attempts")
+        .bind(("id", id.clone()))
+        .await?
+        .check()?
+        .take(0)?;
+    let before = counts.first().copied().unwrap_or(1) - 1;
+    let outcome = rules::register_failure(before, now);
+    match outcome.locked_until {
+        Some(until) => {
+            db.query("UPDATE $id SET failed_attempts = $failed, locked_until = $until")
+                .bind(("id", id.clone()))
+                .bind(("failed", outcome.failed_attempts))
+                .bind(("until", until))
+                .await?
+                .check()?;
+            Ok(AppError::AccountLocked {
+                minutes: rules::LOCK_MINUTES,
+            })
+        }
+        None => Ok(AppError::BadCredentials),
+    }
+}
+
+/// What a session cookie turned out to be.
+#[derive(Debug, PartialEq)]
+pub enum SessionState {
+    /// No cookie, or a token we do not know.
+    Absent,
+    /// Known, but idle for longer than the timeout: it has been deleted.
+    Expired,
+    Live(SessionUser),
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct SessionRow {
+    id: RecordId,
+    user: RecordId,
+    last_seen: DateTime<Utc>,
+}
+
+pub async fn resolve_session(db: &Db, token: &str, now: DateTime<Utc>) -> Result<SessionState, AppError> {
+    let row: Option<SessionRow> = db
+        .query("SELECT id, user, last_seen FROM session WHERE token_hash = $hash LIMIT 1")
+        .bind(("hash", token_hash(token)))
+        .await?
+        .check()?
+        .take(0)?;
+    let Some(row) = row else {
+        return Ok(SessionState::Absent);
+    };
+    if !rules::session_is_live(row.last_seen, now) {
+        db.query("DELETE $id").bind(("id", row.id)).await?.check()?;
+        return Ok(SessionState::Expired);
+    }
+    if rules::should_touch(row.last_seen, now) {
+        db.query("UPDATE $id SET last_seen = $now")
+            .bind(("id", row.id))
+            .bind(("now", now))
+            .await?
+            .check()?;
+    }
+    Ok(match load_session_user(db, &row.user).await? {
+        Some(user) => SessionState::Live(user),
+        None => SessionState::Absent,
+    })
+}
+
+pub async fn sign_out(db: &Db, token: &str) -> Result<(), AppError> {
+    db.query("DELETE session WHERE token_hash = $hash")
+        .bind(("hash", token_hash(token)))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+pub async fn set_locale(db: &Db, user_id: &str, locale: &str) -> Result<(), AppError> {
+    if !LOCALES.contains(&locale) {
+        return Err(AppError::BadRequest);
+    }
+    db.query("UPDATE $id SET locale = $locale")
+        .bind(("id", crate::db::record("user", user_id)))
+        .bind(("locale", locale.to_string()))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct UserRow {
+    id: RecordId,
+    username: String,
+    display_name: String,
+    role: String,
+    scope_partner: Option<String>,
+    scope_unit: Option<RecordId>,
+    unit_name: Option<String>,
+    unit_district: Option<RecordId>,
+    unit_district_name: Option<String>,
+    scope_district: Option<RecordId>,
+    district_name: Option<String>,
+}
+
+/// The user with the names of their scope, as pages and server functions see them.
+pub async fn load_session_user(db: &Db, id: &RecordId) -> Result<Option<SessionUser>, AppError> {
+    let row: Option<UserRow> = db
+        .query(
+            "SELECT id, username, display_name, role, scope_partner,
+                scope_unit, scope_unit.name AS unit_name,
+                scope_unit.district AS unit_district, scope_unit.district.name AS unit_district_name,
+                scope_district, scope_district.name AS district_name
+             FROM ONLY $id",
+        )
+        .bind(("id", id.clone()))
+        .await?
+        .check()?
+        .take(0)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let role = Role::parse(&row.role).ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
+    let scope = match role.scope_kind() {
+        super::ScopeKind::Everything => Scope::Everything,
+        super::ScopeKind::District => match (&row.scope_district, row.district_name) {
+            (Some(d), Some(name)) => Scope::District { id: key_of(d), name },
+            _ => return Err(AppError::internal(format!("district user {} has no district", row.username))),
+        },
+        super::ScopeKind::Unit => match (&row.scope_unit, row.unit_name, &row.unit_district, row.unit_district_name) {
+            (Some(u), Some(name), Some(d), Some(district_name)) => Scope::Unit {
+                id: key_of(u),
+                name,
+                district_id: key_of(d),
+                district_name,
+            },
+            _ => return Err(AppError::internal(format!("unit user {} has no unit", row.username))),
+        },
+        super::ScopeKind::Partner => match row.scope_partner.as_deref().and_then(PartnerDept::parse) {
+            Some(p) => Scope::Partner(p),
+            None => return Err(AppError::internal(format!("partner user {} has no department", row.username))),
+        },
+    };
+    Ok(Some(SessionUser {
+        id: key_of(&row.id),
+        username: row.username,
+        display_name: row.display_name,
+        role,
+        scope,
+    }))
+}

@@ -1,0 +1,59 @@
+//! Versioned schema migrations, applied in order at start-up and recorded in the
+//! `migration` table, so each runs once per database however often the server starts.
+
+use super::Db;
+use surrealdb::types::SurrealValue;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "organisation and accounts",
+    sql: include_str!("migrations/0001_accounts.surql"),
+}];
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Applied {
+    version: i64,
+}
+
+const LEDGER_OF_MIGRATIONS: &str = "
+    DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL;
+    DEFINE FIELD IF NOT EXISTS version ON migration TYPE int;
+    DEFINE FIELD IF NOT EXISTS name ON migration TYPE string;
+    DEFINE FIELD IF NOT EXISTS applied_at ON migration TYPE datetime;
+    DEFINE INDEX IF NOT EXISTS migration_version ON migration FIELDS version UNIQUE;
+";
+
+/// Apply every migration not yet recorded. Each one and its record commit together.
+pub async fn apply_migrations(db: &Db) -> Result<Vec<i64>, surrealdb::Error> {
+    db.query(LEDGER_OF_MIGRATIONS).await?.check()?;
+    let applied: Vec<Applied> = db
+        .query("SELECT version FROM migration")
+        .await?
+        .check()?
+        .take(0)?;
+    let mut newly = Vec::new();
+    for m in MIGRATIONS {
+        if applied.iter().any(|a| a.version == m.version) {
+            continue;
+        }
+        let sql = format!(
+            "BEGIN TRANSACTION;\n{}\nCREATE migration SET version = $version, name = $name, applied_at = time::now();\nCOMMIT TRANSACTION;",
+            m.sql
+        );
+        db.query(sql)
+            .bind(("version", m.version))
+            .bind(("name", m.name))
+            .await?
+            .check()?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+        newly.push(m.version);
+    }
+    Ok(newly)
+}

@@ -1,0 +1,75 @@
+//! The database: connecting to SurrealDB (embedded SurrealKV on disk, `mem://` for
+//! tests, a SurrealDB server over `ws://`) and applying the versioned schema.
+
+mod migrations;
+
+pub use migrations::{MIGRATIONS, Migration, apply_migrations};
+
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use surrealdb::opt::auth::Root;
+use surrealdb::types::{RecordId, RecordIdKey};
+
+/// The handle every service takes.
+pub type Db = Surreal<Any>;
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    /// `surrealkv://PATH`, `mem://`, or `ws://HOST:PORT`.
+    pub endpoint: String,
+    pub namespace: String,
+    pub database: String,
+    /// Root credentials, needed for a SurrealDB server only.
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl DbConfig {
+    pub fn in_memory() -> Self {
+        DbConfig {
+            endpoint: "mem://".into(),
+            namespace: "rectify".into(),
+            database: "main".into(),
+            username: None,
+            password: None,
+        }
+    }
+}
+
+/// Connect, sign in where a server needs it, select the namespace and database, and
+/// bring the schema up to date.
+pub async fn connect(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
+    let db = surrealdb::engine::any::connect(cfg.endpoint.as_str()).await?;
+    if let (Some(username), Some(password)) = (&cfg.username, &cfg.password) {
+        db.signin(Root {
+            username: username.clone(),
+            password: password.clone(),
+        })
+        .await?;
+    }
+    db.use_ns(cfg.namespace.as_str())
+        .use_db(cfg.database.as_str())
+        .await?;
+    apply_migrations(&db).await?;
+    Ok(db)
+}
+
+/// A fresh in-memory database with the schema applied: one per test.
+pub async fn connect_in_memory() -> Result<Db, surrealdb::Error> {
+    connect(&DbConfig::in_memory()).await
+}
+
+/// The key of a record id as the browser sees it (ids travel as plain strings).
+pub fn key_of(id: &RecordId) -> String {
+    match &id.key {
+        RecordIdKey::String(s) => s.clone(),
+        RecordIdKey::Number(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A record id of `table` from the key a browser sent back.
+pub fn record(table: &str, key: &str) -> RecordId {
+    RecordId::new(table, key.to_string())
+}

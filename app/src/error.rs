@@ -1,0 +1,262 @@
+//! The one application error type.
+//!
+//! User-facing kinds carry what a person needs to read a clear message in their language;
+//! `Internal` is opaque: its cause is logged on the server and never sent to the browser.
+//! Plain HTML forms (which work with JavaScript off) get the error back as query
+//! parameters on the page they came from: see [`AppError::to_query`] and
+//! [`AppError::from_query`].
+
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+/// A form field a validation message is about; its label is translated in the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Username,
+    Password,
+    DisplayName,
+    Phone,
+    Role,
+    District,
+    Unit,
+    Partner,
+    Name,
+    Code,
+    NewPassword,
+    User,
+}
+
+impl Field {
+    pub const ALL: [Field; 12] = [
+        Field::Username,
+        Field::Password,
+        Field::DisplayName,
+        Field::Phone,
+        Field::Role,
+        Field::District,
+        Field::Unit,
+        Field::Partner,
+        Field::Name,
+        Field::Code,
+        Field::NewPassword,
+        Field::User,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::DisplayName => "display_name",
+            Field::Phone => "phone",
+            Field::Role => "role",
+            Field::District => "district",
+            Field::Unit => "unit",
+            Field::Partner => "partner",
+            Field::Name => "name",
+            Field::Code => "code",
+            Field::NewPassword => "new_password",
+            Field::User => "user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// What is wrong with a field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    TooLong { max: u32 },
+    TooShort { min: u32 },
+    Invalid,
+    Taken,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// Unknown user or wrong password: deliberately the same message for both.
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("account locked for {minutes} more minutes")]
+    AccountLocked { minutes: i64 },
+    #[error("invalid {field:?}: {problem:?}")]
+    Validation { field: Field, problem: Problem },
+    #[error("rate limited")]
+    RateLimited,
+    /// A request the server could not decode (malformed form or body).
+    #[error("bad request")]
+    BadRequest,
+    /// Anything else. The cause was logged where it happened.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(field: Field, problem: Problem) -> Self {
+        AppError::Validation { field, problem }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotSignedIn => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::BadCredentials | AppError::AccountLocked { .. } => 401,
+            AppError::Validation { .. } | AppError::BadRequest => 400,
+            AppError::RateLimited => 429,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// Log an internal cause and return the opaque error the browser may see.
+    #[cfg(feature = "ssr")]
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        AppError::Internal
+    }
+
+    /// Encode as query parameters, for the redirect after a plain form post.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let kind = |k: &str| ("error", k.to_string());
+        match self {
+            AppError::NotSignedIn => vec![kind("not_signed_in")],
+            AppError::Forbidden => vec![kind("forbidden")],
+            AppError::NotFound => vec![kind("not_found")],
+            AppError::BadCredentials => vec![kind("bad_credentials")],
+            AppError::AccountLocked { minutes } => {
+                vec![kind("locked"), ("minutes", minutes.to_string())]
+            }
+            AppError::Validation { field, problem } => {
+                let mut q = vec![kind("invalid"), ("field", field.as_str().to_string())];
+                match problem {
+                    Problem::Required => q.push(("problem", "required".into())),
+                    Problem::TooLong { max } => {
+                        q.push(("problem", "too_long".into()));
+                        q.push(("limit", max.to_string()));
+                    }
+                    Problem::TooShort { min } => {
+                        q.push(("problem", "too_short".into()));
+                        q.push(("limit", min.to_string()));
+                    }
+                    Problem::Invalid => q.push(("problem", "invalid".into())),
+                    Problem::Taken => q.push(("problem", "taken".into())),
+                }
+                q
+            }
+            AppError::RateLimited => vec![kind("rate_limited")],
+            AppError::BadRequest => vec![kind("bad_request")],
+            AppError::Internal => vec![kind("internal")],
+        }
+    }
+
+    /// Decode what [`AppError::to_query`] wrote. Unknown or tampered values give `None`
+    /// (the page then simply shows no message) rather than a wrong one.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<AppError> {
+        let limit = || get("limit").and_then(|v| v.parse::<u32>().ok());
+        Some(match get("error")?.as_str() {
+            "not_signed_in" => AppError::NotSignedIn,
+            "forbidden" => AppError::Forbidden,
+            "not_found" => AppError::NotFound,
+            "bad_credentials" => AppError::BadCredentials,
+            "locked" => AppError::AccountLocked {
+                minutes: get("minutes")?.parse().ok()?,
+            },
+            "invalid" => {
+                let field = Field::parse(&get("field")?)?;
+                let problem = match get("problem")?.as_str() {
+                    "required" => Problem::Required,
+                    "too_long" => Problem::TooLong { max: limit()? },
+                    "too_short" => Problem::TooShort { min: limit()? },
+                    "invalid" => Problem::Invalid,
+                    "taken" => Problem::Taken,
+                    _ => return None,
+                };
+                AppError::Validation { field, problem }
+            }
+            "rate_limited" => AppError::RateLimited,
+            "bad_request" => AppError::BadRequest,
+            "internal" => AppError::Internal,
+            _ => return None,
+        })
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => AppError::BadRequest,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<surrealdb::Error> for AppError {
+    fn from(e: surrealdb::Error) -> Self {
+        AppError::internal(format!("database: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn round_trip(e: AppError) -> Option<AppError> {
+        let q: HashMap<&str, String> = e.to_query().into_iter().collect();
+        AppError::from_query(|k| q.get(k).cloned())
+    }
+
+    #[test]
+    fn every_user_facing_error_survives_the_form_redirect() {
+        let all = [
+            AppError::NotSignedIn,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::BadCredentials,
+            AppError::AccountLocked { minutes: 15 },
+            AppError::invalid(Field::Username, Problem::Required),
+            AppError::invalid(Field::DisplayName, Problem::TooLong { max: 40 }),
+            AppError::invalid(Field::Password, Problem::TooShort { min: 8 }),
+            AppError::invalid(Field::Phone, Problem::Invalid),
+            AppError::invalid(Field::Code, Problem::Taken),
+            AppError::RateLimited,
+            AppError::BadRequest,
+            AppError::Internal,
+        ];
+        for e in all {
+            assert_eq!(round_trip(e.clone()), Some(e));
+        }
+    }
+
+    #[test]
+    fn tampered_query_shows_no_message_rather_than_a_wrong_one() {
+        let q: HashMap<&str, String> = [("error", "invalid".to_string()), ("field", "nope".into())]
+            .into_iter()
+            .collect();
+        assert_eq!(AppError::from_query(|k| q.get(k).cloned()), None);
+        assert_eq!(AppError::from_query(|_| Some("locked".into())), None);
+    }
+
+    #[test]
+    fn statuses_follow_http_meaning() {
+        assert_eq!(AppError::Forbidden.status(), 403);
+        assert_eq!(AppError::NotFound.status(), 404);
+        assert_eq!(AppError::Internal.status(), 500);
+        assert_eq!(AppError::invalid(Field::Name, Problem::Required).status(), 400);
+    }
+}

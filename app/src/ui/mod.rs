@@ -1,0 +1,74 @@
+//! The application shell: document, routes, the frame around every page, and the
+//! pieces every page shares (messages, error pages).
+
+pub mod errors;
+pub mod frame;
+pub mod labels;
+pub mod notice;
+pub mod pwa;
+
+use crate::admin::pages::{DistrictsPage, UnitsPage, UsersPage};
+use crate::auth::pages::{AccountPage, LoginPage};
+use crate::home::page::HomePage;
+use crate::i18n::*;
+use errors::{NotFoundPage, OfflinePage};
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app. The `<html lang>` is set by the i18n context.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options islands=true />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rectify.css" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Link rel="icon" href="/icons/icon-192.png" />
+        <Link rel="apple-touch-icon" href="/icons/icon-192.png" />
+        <Meta name="theme-color" content="#b3261e" />
+        <Meta name="description" content="整改通 · 机构编制问题整改台账" />
+        <I18nContextProvider>
+            <AppTitle />
+            <Router>
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=AccountPage />
+                    <Route path=path!("/offline") view=OfflinePage />
+                    <Route path=path!("/admin/districts") view=DistrictsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/units") view=UnitsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                </Routes>
+            </Router>
+            <pwa::PwaSupport />
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <Title text=move || format!("{} · {}", t_string!(i18n, app_name), t_string!(i18n, app_tagline)) /> }
+}

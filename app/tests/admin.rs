@@ -1,0 +1,159 @@
+//! The administrator's services, the schema migrations and the demo city, against a
+//! fresh in-memory SurrealDB per test.
+#![cfg(feature = "ssr")]
+
+use app::AppError;
+use app::admin::NewUser;
+use app::admin::service::{create_user, list_users};
+use app::db::{Db, MIGRATIONS, apply_migrations, connect_in_memory};
+use app::error::{Field, Problem};
+use app::org::service::{counts, create_district, create_unit, list_districts, list_units};
+
+async fn db() -> Db {
+    match connect_in_memory().await {
+        Ok(db) => db,
+        Err(e) => panic!("in-memory SurrealDB: {e}"),
+    }
+}
+
+fn valid_user(unit: &str) -> NewUser {
+    NewUser {
+        username: "li.na".into(),
+        display_name: "李娜".into(),
+        phone: "0523-86831234".into(),
+        password: "taizhou2026".into(),
+        role: "unit_handler".into(),
+        unit: unit.into(),
+        ..Default::default()
+    }
+}
+
+async fn one_unit(db: &Db) -> (String, String) {
+    let d = create_district(db, "hl", "海陵区", "").await.unwrap_or_else(|e| panic!("{e}"));
+    let u = create_unit(db, &d, "海陵区教育局").await.unwrap_or_else(|e| panic!("{e}"));
+    (d, u)
+}
+
+#[tokio::test]
+async fn migrations_run_once_and_are_recorded() {
+    let db = db().await;
+    // connect() applied them already: a second run applies nothing.
+    assert_eq!(apply_migrations(&db).await.ok(), Some(Vec::new()));
+    let versions: Vec<i64> = db
+        .query("SELECT VALUE version FROM migration ORDER BY version")
+        .await
+        .and_then(|r| r.check())
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_default();
+    assert_eq!(versions, MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn the_schema_refuses_a_role_that_does_not_exist() {
+    let db = db().await;
+    let result = db
+        .query("CREATE user SET username = 'x', display_name = 'x', password_hash = 'x', role = 'king', created_at = time::now()")
+        .await
+        .and_then(|r| r.check());
+    assert!(result.is_err());
+}
+
+#[tokio::test]
+async fn districts_and_units_are_created_listed_and_counted() {
+    let db = db().await;
+    let (d, _) = one_unit(&db).await;
+    let districts = list_districts(&db).await.unwrap_or_default();
+    assert_eq!(districts.len(), 1);
+    assert_eq!(districts[0].code, "HL");
+    assert_eq!(districts[0].name_en, "海陵区");
+    assert_eq!(districts[0].unit_count, 1);
+    assert_eq!(list_units(&db, Some(&d)).await.unwrap_or_default().len(), 1);
+    let c = counts(&db).await.unwrap_or_default();
+    assert_eq!((c.districts, c.units, c.users), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn duplicate_codes_and_names_are_refused() {
+    let db = db().await;
+    let (d, _) = one_unit(&db).await;
+    assert_eq!(
+        create_district(&db, "HL", "另一个", "").await,
+        Err(AppError::invalid(Field::Code, Problem::Taken))
+    );
+    assert_eq!(
+        create_unit(&db, &d, "海陵区教育局").await,
+        Err(AppError::invalid(Field::Name, Problem::Taken))
+    );
+    assert_eq!(
+        create_unit(&db, "no-such-district", "某单位").await,
+        Err(AppError::invalid(Field::District, Problem::Invalid))
+    );
+    assert_eq!(
+        create_district(&db, "A B", "某地", "").await,
+        Err(AppError::invalid(Field::Code, Problem::Invalid))
+    );
+    assert_eq!(counts(&db).await.map(|c| (c.districts, c.units)), Ok((1, 1)));
+}
+
+#[tokio::test]
+async fn a_valid_user_is_created_with_their_scope() {
+    let db = db().await;
+    let (_, unit) = one_unit(&db).await;
+    assert!(create_user(&db, &valid_user(&unit)).await.is_ok());
+    let users = list_users(&db, chrono::Utc::now()).await.unwrap_or_default();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].scope_name.as_deref(), Some("海陵区教育局"));
+    assert_eq!(users[0].phone.as_deref(), Some("0523-86831234"));
+}
+
+#[tokio::test]
+async fn each_bad_field_is_named_and_nothing_is_written() {
+    let db = db().await;
+    let (district, unit) = one_unit(&db).await;
+    let cases: Vec<(NewUser, AppError)> = vec![
+        (NewUser { username: "".into(), ..valid_user(&unit) }, AppError::invalid(Field::Username, Problem::Required)),
+        (NewUser { username: "王".into(), ..valid_user(&unit) }, AppError::invalid(Field::Username, Problem::TooShort { min: 3 })),
+        (NewUser { display_name: "名".repeat(41), ..valid_user(&unit) }, AppError::invalid(Field::DisplayName, Problem::TooLong { max: 40 })),
+        (NewUser { phone: "call me".into(), ..valid_user(&unit) }, AppError::invalid(Field::Phone, Problem::Invalid)),
+        (NewUser { password: "password".into(), ..valid_user(&unit) }, AppError::invalid(Field::Password, Problem::Invalid)),
+        (NewUser { role: "".into(), ..valid_user(&unit) }, AppError::invalid(Field::Role, Problem::Required)),
+        (NewUser { role: "king".into(), ..valid_user(&unit) }, AppError::invalid(Field::Role, Problem::Invalid)),
+        (NewUser { unit: "".into(), ..valid_user(&unit) }, AppError::invalid(Field::Unit, Problem::Required)),
+        (NewUser { unit: "nope".into(), ..valid_user(&unit) }, AppError::invalid(Field::Unit, Problem::Invalid)),
+        (NewUser { role: "district_office".into(), ..valid_user(&unit) }, AppError::invalid(Field::District, Problem::Required)),
+        (NewUser { role: "district_office".into(), district: "nope".into(), ..valid_user(&unit) }, AppError::invalid(Field::District, Problem::Invalid)),
+        (NewUser { role: "partner".into(), ..valid_user(&unit) }, AppError::invalid(Field::Partner, Problem::Required)),
+        (NewUser { role: "partner".into(), partner: "army".into(), ..valid_user(&unit) }, AppError::invalid(Field::Partner, Problem::Invalid)),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(create_user(&db, &input).await, Err(expected));
+    }
+    assert_eq!(counts(&db).await.map(|c| c.users), Ok(0));
+    // A district office with its district is fine; the same username again is not.
+    let office = NewUser { role: "district_office".into(), district, unit: String::new(), ..valid_user(&unit) };
+    assert!(create_user(&db, &office).await.is_ok());
+    assert_eq!(
+        create_user(&db, &valid_user(&unit)).await,
+        Err(AppError::invalid(Field::Username, Problem::Taken))
+    );
+    assert_eq!(counts(&db).await.map(|c| c.users), Ok(1));
+}
+
+#[tokio::test]
+async fn the_demo_city_loads_once_with_an_account_per_role() {
+    let db = db().await;
+    assert_eq!(app::demo::ensure_demo_city(&db).await, Ok(()));
+    assert_eq!(app::demo::ensure_demo_city(&db).await, Ok(()));
+    let c = counts(&db).await.unwrap_or_default();
+    assert_eq!((c.districts, c.units, c.users), (7, 62, 7));
+    assert_eq!(app::demo::division_count(), 7);
+    assert!((55..=65).contains(&app::demo::unit_count()));
+    let accounts = app::demo::accounts(&db).await.unwrap_or_default();
+    assert_eq!(accounts.len(), 7);
+    for role in app::auth::Role::ALL {
+        let account = accounts.iter().find(|a| a.role == role);
+        let Some(account) = account else { panic!("no demo account for {role:?}") };
+        let signed = app::auth::service::sign_in(&db, &account.username, &account.password, chrono::Utc::now()).await;
+        assert_eq!(signed.map(|s| s.user.role).ok(), Some(role));
+    }
+}

@@ -1,0 +1,175 @@
+//! Sign-in, lockout, sessions and accounts against a fresh in-memory SurrealDB per test
+//! (the real engine).
+#![cfg(feature = "ssr")]
+
+use app::AppError;
+use app::admin::NewUser;
+use app::admin::service::{create_user, list_users, reset_password};
+use app::auth::service::{SessionState, resolve_session, set_locale, sign_in, sign_out};
+use app::auth::{Role, Scope};
+use app::db::{Db, connect_in_memory};
+use app::error::{Field, Problem};
+use app::org::service::{create_district, create_unit};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).single().unwrap_or_default()
+}
+
+async fn db() -> Db {
+    match connect_in_memory().await {
+        Ok(db) => db,
+        Err(e) => panic!("in-memory SurrealDB: {e}"),
+    }
+}
+
+/// A district, a unit in it, and a unit head of that unit with `password`.
+async fn unit_head(db: &Db, username: &str, password: &str) -> (String, String) {
+    let district = create_district(db, "HL", "海陵区", "Hailing").await.unwrap_or_else(|e| panic!("{e}"));
+    let unit = create_unit(db, &district, "海陵区教育局").await.unwrap_or_else(|e| panic!("{e}"));
+    create_user(
+        db,
+        &NewUser {
+            username: username.into(),
+            display_name: "周志明".into(),
+            password: password.into(),
+            role: "unit_head".into(),
+            unit: unit.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    (district, unit)
+}
+
+#[tokio::test]
+async fn a_unit_head_signs_in_with_the_scope_of_their_unit() {
+    let db = db().await;
+    let (district, unit) = unit_head(&db, "zhou", "taizhou2026").await;
+    let signed = sign_in(&db, " Zhou ", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(signed.user.role, Role::UnitHead);
+    assert_eq!(signed.locale, "zh");
+    assert_eq!(
+        signed.user.scope,
+        Scope::Unit {
+            id: unit,
+            name: "海陵区教育局".into(),
+            district_id: district,
+            district_name: "海陵区".into(),
+        }
+    );
+    let state = resolve_session(&db, &signed.token, t0() + Duration::minutes(5)).await;
+    assert_eq!(state, Ok(SessionState::Live(signed.user.clone())));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_refusal() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    assert_eq!(sign_in(&db, "zhou", "wrong-one-1", t0()).await.err(), Some(AppError::BadCredentials));
+    assert_eq!(sign_in(&db, "nobody", "wrong-one-1", t0()).await.err(), Some(AppError::BadCredentials));
+}
+
+#[tokio::test]
+async fn empty_or_overlong_input_is_refused_before_any_lookup() {
+    let db = db().await;
+    assert_eq!(
+        sign_in(&db, "  ", "x", t0()).await.err(),
+        Some(AppError::invalid(Field::Username, Problem::Required))
+    );
+    assert_eq!(
+        sign_in(&db, "zhou", "", t0()).await.err(),
+        Some(AppError::invalid(Field::Password, Problem::Required))
+    );
+    assert_eq!(
+        sign_in(&db, &"u".repeat(65), "x", t0()).await.err(),
+        Some(AppError::invalid(Field::Username, Problem::TooLong { max: 64 }))
+    );
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    for _ in 0..4 {
+        assert_eq!(sign_in(&db, "zhou", "nope-nope-1", t0()).await.err(), Some(AppError::BadCredentials));
+    }
+    assert_eq!(
+        sign_in(&db, "zhou", "nope-nope-1", t0()).await.err(),
+        Some(AppError::AccountLocked { minutes: 15 })
+    );
+    // The sixth try, even with the right password, is refused while locked.
+    assert_eq!(
+        sign_in(&db, "zhou", "taizhou2026", t0() + Duration::minutes(1)).await.err(),
+        Some(AppError::AccountLocked { minutes: 14 })
+    );
+    let users = list_users(&db, t0() + Duration::minutes(1)).await.unwrap_or_default();
+    assert!(users.iter().any(|u| u.username == "zhou" && u.locked));
+    // After the lock, the right password works again.
+    assert!(sign_in(&db, "zhou", "taizhou2026", t0() + Duration::minutes(15)).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_thirty_minutes() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    // Used at minute 20: the idle clock starts again.
+    assert!(matches!(
+        resolve_session(&db, &signed.token, t0() + Duration::minutes(20)).await,
+        Ok(SessionState::Live(_))
+    ));
+    assert!(matches!(
+        resolve_session(&db, &signed.token, t0() + Duration::minutes(49)).await,
+        Ok(SessionState::Live(_))
+    ));
+    assert_eq!(
+        resolve_session(&db, &signed.token, t0() + Duration::minutes(80)).await,
+        Ok(SessionState::Expired)
+    );
+    // Gone for good.
+    assert_eq!(
+        resolve_session(&db, &signed.token, t0() + Duration::minutes(81)).await,
+        Ok(SessionState::Absent)
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_and_unknown_tokens_are_absent() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sign_out(&db, &signed.token).await, Ok(()));
+    assert_eq!(resolve_session(&db, &signed.token, t0()).await, Ok(SessionState::Absent));
+    assert_eq!(resolve_session(&db, "forged", t0()).await, Ok(SessionState::Absent));
+}
+
+#[tokio::test]
+async fn the_chosen_language_is_remembered_on_the_user() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let first = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set_locale(&db, &first.user.id, "en").await, Ok(()));
+    assert_eq!(set_locale(&db, &first.user.id, "fr").await, Err(AppError::BadRequest));
+    let again = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.locale, "en");
+}
+
+#[tokio::test]
+async fn a_password_reset_unlocks_and_signs_out_everywhere() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..5 {
+        let _ = sign_in(&db, "zhou", "nope-nope-1", t0()).await;
+    }
+    assert_eq!(
+        reset_password(&db, &signed.user.id, "short").await,
+        Err(AppError::invalid(Field::NewPassword, Problem::TooShort { min: 8 }))
+    );
+    assert_eq!(reset_password(&db, &signed.user.id, "new-password-9").await, Ok(()));
+    assert_eq!(resolve_session(&db, &signed.token, t0()).await, Ok(SessionState::Absent));
+    assert!(sign_in(&db, "zhou", "new-password-9", t0()).await.is_ok());
+    assert_eq!(sign_in(&db, "zhou", "taizhou2026", t0()).await.err(), Some(AppError::BadCredentials));
+}

@@ -1,0 +1,112 @@
+import { test, expect } from '@playwright/test';
+import { Role, adminCreatesUser, demoAccount, freshUsername, signIn, signInAs, signOut } from './helpers';
+
+// What each role's home says about who they are (Simplified Chinese by default).
+const homes: { role: Role; roleLabel: string; section: string }[] = [
+  { role: 'central_office', roleLabel: '市委编办监督检查处', section: '全市概况' },
+  { role: 'business_division', roleLabel: '业务处室', section: '本处室监督的事项' },
+  { role: 'district_office', roleLabel: '市(区)编办', section: '本地区单位' },
+  { role: 'unit_head', roleLabel: '单位主要负责人', section: '我的整改事项' },
+  { role: 'unit_handler', roleLabel: '单位联络员', section: '我的整改事项' },
+  { role: 'partner', roleLabel: '协作部门', section: '共享给本部门的事项' },
+  { role: 'administrator', roleLabel: '系统管理员', section: '管理事项' },
+];
+
+for (const { role, roleLabel, section } of homes) {
+  test(`${role} signs in and lands on their home`, async ({ page }) => {
+    await signInAs(page, role);
+    await expect(page.locator('h1')).toContainText('您好');
+    await expect(page.getByTestId('role')).toHaveText(roleLabel);
+    await expect(page.locator('main')).toContainText(section);
+    await signOut(page);
+    await expect(page.getByRole('status')).toContainText('您已退出登录');
+    // Signed out means signed out: the home page sends us back to sign in.
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+  });
+}
+
+test('the district office sees the units of its own district only', async ({ page }) => {
+  await signInAs(page, 'district_office');
+  await expect(page.getByTestId('scope')).toHaveText('海陵区');
+  await expect(page.getByTestId('district-unit-count')).toHaveText('本地区共有 9 个单位');
+  await expect(page.locator('main')).toContainText('海陵区教育局');
+  await expect(page.locator('main')).not.toContainText('高港区');
+});
+
+test('the central office sees the real size of the demo city', async ({ page }) => {
+  await signInAs(page, 'central_office');
+  await expect(page.getByTestId('count-districts')).toHaveText('地区 7 个');
+  await expect(page.getByTestId('count-units')).toHaveText('单位 62 个');
+});
+
+test('a wrong password says so and keeps the username', async ({ page }) => {
+  const account = await demoAccount(page, 'unit_head');
+  await signIn(page, { username: account.username, password: 'not-the-password-1' });
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole('alert')).toContainText('用户名或密码不正确');
+  await expect(page.locator('input[name="username"]')).toHaveValue(account.username);
+});
+
+test('an unknown user gets the same message', async ({ page }) => {
+  await signIn(page, { username: 'nobody-here', password: 'whatever123' });
+  await expect(page.getByRole('alert')).toContainText('用户名或密码不正确');
+});
+
+test('empty fields are named in the message', async ({ page }) => {
+  await signIn(page, { username: '', password: '' });
+  await expect(page.getByRole('alert')).toContainText('请填写“用户名”');
+  await signIn(page, { username: 'central', password: '' });
+  await expect(page.getByRole('alert')).toContainText('请填写“密码”');
+});
+
+test('the sixth try on a locked account says it is locked', async ({ page }, info) => {
+  const username = freshUsername('lock', info.project.name);
+  const password = 'Correct-horse-42';
+  await adminCreatesUser(page, username, password);
+  for (let i = 1; i <= 4; i++) {
+    await signIn(page, { username, password: `wrong-${i}-password` });
+    await expect(page.getByRole('alert')).toContainText('用户名或密码不正确');
+  }
+  await signIn(page, { username, password: 'wrong-5-password' });
+  await expect(page.getByRole('alert')).toContainText('账号已锁定');
+  // Even the right password is refused while the lock lasts.
+  await signIn(page, { username, password });
+  await expect(page.getByRole('alert')).toContainText('账号已锁定');
+  await expect(page.getByRole('alert')).toContainText('15 分钟');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('a unit head cannot open the administrator screens', async ({ page }) => {
+  await signInAs(page, 'unit_head');
+  const response = await page.goto('/admin/users');
+  expect(response?.status()).toBe(403);
+  await expect(page.locator('h1')).toContainText('403');
+  await expect(page.locator('main')).toContainText('没有访问此页面的权限');
+});
+
+test('an unknown page is a translated 404', async ({ page }) => {
+  await signInAs(page, 'central_office');
+  const response = await page.goto('/no-such-page');
+  expect(response?.status()).toBe(404);
+  await expect(page.locator('h1')).toContainText('页面不存在');
+});
+
+test('the administrator is told what is wrong with a new user and nothing is saved', async ({ page }, info) => {
+  await signInAs(page, 'administrator');
+  await page.goto('/admin/users');
+  const form = page.getByTestId('create-user');
+  const username = freshUsername('bad', info.project.name);
+  await form.locator('input[name="user[username]"]').fill(username);
+  await form.locator('input[name="user[display_name]"]').fill('测'.repeat(41));
+  await form.locator('input[name="user[password]"]').evaluate((el: HTMLInputElement) => el.removeAttribute('maxlength'));
+  await form.locator('input[name="user[password]"]').fill('abcdefgh1');
+  await form.locator('select[name="user[role]"]').selectOption('unit_head');
+  await form.locator('input[name="user[display_name]"]').evaluate((el: HTMLInputElement) => el.removeAttribute('maxlength'));
+  await form.locator('input[name="user[display_name]"]').fill('测'.repeat(41));
+  await form.locator('button[type="submit"]').click();
+  await expect(page.getByRole('alert')).toContainText('“姓名”不能超过 40 个字');
+  // What was typed comes back, and no such user exists.
+  await expect(page.getByTestId('create-user').locator('input[name="user[username]"]')).toHaveValue(username);
+  await expect(page.getByTestId('user-list')).not.toContainText(username);
+});

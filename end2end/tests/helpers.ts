@@ -1,0 +1,62 @@
+import { expect, Page } from '@playwright/test';
+
+export type Role =
+  | 'central_office' | 'business_division' | 'district_office'
+  | 'unit_head' | 'unit_handler' | 'partner' | 'administrator';
+
+export interface Account { username: string; password: string }
+
+/** Reads a demo account off the sign-in page, as a person trying the demo would. */
+export async function demoAccount(page: Page, role: Role): Promise<Account> {
+  await page.goto('/login');
+  const row = page.locator(`.demo-accounts tr[data-role="${role}"]`);
+  const username = (await row.locator('[data-field="username"]').innerText()).trim();
+  const password = (await row.locator('[data-field="password"]').innerText()).trim();
+  expect(username).not.toBe('');
+  expect(password).not.toBe('');
+  return { username, password };
+}
+
+export async function signIn(page: Page, account: Account) {
+  await page.goto('/login');
+  await page.locator('input[name="username"]').fill(account.username);
+  await page.locator('input[name="password"]').fill(account.password);
+  await page.locator('form[action="/api/sign_in"] button[type="submit"]').click();
+}
+
+export async function signInAs(page: Page, role: Role): Promise<Account> {
+  const account = await demoAccount(page, role);
+  await signIn(page, account);
+  await expect(page).toHaveURL(/\/$/);
+  return account;
+}
+
+export async function signOut(page: Page) {
+  await page.goto('/me');
+  await page.locator('main form[action="/api/sign_out"] button').click();
+  await expect(page).toHaveURL(/\/login/);
+}
+
+let counter = 0;
+/** A username no other test (or project, or run) uses. */
+export function freshUsername(prefix: string, projectName: string): string {
+  counter += 1;
+  const project = projectName.replace(/[^a-z]/g, '').slice(0, 8);
+  return `${prefix}-${project}-${Date.now().toString(36)}${counter}`.slice(0, 32);
+}
+
+/** The administrator adds a unit handler of the first unit through the users screen. */
+export async function adminCreatesUser(page: Page, username: string, password: string) {
+  await signInAs(page, 'administrator');
+  await page.goto('/admin/users');
+  const form = page.getByTestId('create-user');
+  await form.locator('input[name="user[username]"]').fill(username);
+  await form.locator('input[name="user[display_name]"]').fill('测试用户');
+  await form.locator('input[name="user[password]"]').fill(password);
+  await form.locator('select[name="user[role]"]').selectOption('unit_handler');
+  await form.locator('select[name="user[unit]"]').selectOption({ index: 1 });
+  await form.locator('button[type="submit"]').click();
+  await expect(page.getByRole('status')).toContainText('已保存');
+  await expect(page.getByTestId('user-list')).toContainText(username);
+  await signOut(page);
+}

@@ -1,0 +1,82 @@
+// 整改通 service worker: keeps the app shell and the pages a user opened readable
+// offline, and serves the offline page when the network is gone and nothing is cached.
+// Nothing here talks to any host but this app's own.
+const VERSION = 'v1';
+const SHELL = `rectify-shell-${VERSION}`;
+const PAGES = `rectify-pages-${VERSION}`;
+const SHELL_FILES = [
+  '/offline',
+  '/pkg/rectify.css',
+  '/pkg/rectify.js',
+  '/pkg/rectify.wasm',
+  '/manifest.webmanifest',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(SHELL)
+      .then((cache) => cache.addAll(SHELL_FILES))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(
+        keys.filter((k) => k !== SHELL && k !== PAGES).map((k) => caches.delete(k)),
+      ))
+      .then(() => self.clients.claim()),
+  );
+});
+
+async function fromNetworkThenCache(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === 'basic') {
+      const copy = response.clone();
+      caches.open(PAGES).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  } catch (err) {
+    const cached = await caches.match(request);
+    return cached || (await caches.match('/offline')) || Response.error();
+  }
+}
+
+async function fromCacheThenRefresh(request) {
+  const cached = await caches.match(request);
+  const network = fetch(request)
+    .then((response) => {
+      if (response.ok) {
+        const copy = response.clone();
+        caches.open(SHELL).then((cache) => cache.put(request, copy));
+      }
+      return response;
+    })
+    .catch(() => cached || Response.error());
+  return cached || network;
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method !== 'GET') {
+    // Signing out forgets the pages kept for offline reading.
+    if (url.pathname === '/api/sign_out') {
+      event.waitUntil(caches.delete(PAGES));
+    }
+    return;
+  }
+  if (url.pathname.startsWith('/api/')) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(fromNetworkThenCache(request));
+    return;
+  }
+  if (url.pathname.startsWith('/pkg/') || url.pathname.startsWith('/icons/')) {
+    event.respondWith(fromCacheThenRefresh(request));
+  }
+});

@@ -1,0 +1,82 @@
+//! Configuration by flags and environment.
+
+use app::db::DbConfig;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(name = "rectify", version, about = "整改通 · Rectify: the staffing rectification ledger")]
+pub struct Cli {
+    #[command(flatten)]
+    pub options: Options,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Create an administrator account. The password is read from
+    /// RECTIFY_ADMIN_PASSWORD or, if unset, from the first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Options {
+    /// Address to listen on.
+    #[arg(long, env = "RECTIFY_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Database: surrealkv://PATH (embedded, on disk), mem:// (in memory) or ws://HOST:PORT (a SurrealDB server).
+    #[arg(long, env = "RECTIFY_DB", default_value = "surrealkv://data/rectify")]
+    pub db: String,
+    #[arg(long, env = "RECTIFY_DB_NAMESPACE", default_value = "rectify")]
+    pub db_namespace: String,
+    #[arg(long, env = "RECTIFY_DB_DATABASE", default_value = "main")]
+    pub db_database: String,
+    /// Root user of a SurrealDB server (ws:// only).
+    #[arg(long, env = "RECTIFY_DB_USER")]
+    pub db_user: Option<String>,
+    #[arg(long, env = "RECTIFY_DB_PASSWORD", hide_env_values = true)]
+    pub db_password: Option<String>,
+    /// Load the demo city and show the demo accounts on the sign-in page.
+    #[arg(long, env = "RECTIFY_DEMO")]
+    pub demo: bool,
+    /// Log filter, e.g. info, debug, app=debug.
+    #[arg(long, env = "RECTIFY_LOG", default_value = "info")]
+    pub log: String,
+    /// Where the built site (pkg/, icons, service worker) is.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Mark cookies Secure even without X-Forwarded-Proto: https (behind a TLS proxy).
+    #[arg(long, env = "RECTIFY_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl Options {
+    /// The database settings, with a relative SurrealKV path made absolute.
+    pub fn db_config(&self) -> std::io::Result<DbConfig> {
+        let endpoint = match self.db.strip_prefix("surrealkv://") {
+            Some(path) if !path.starts_with('/') => {
+                let abs = std::env::current_dir()?.join(path);
+                if let Some(parent) = abs.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                format!("surrealkv://{}", abs.display())
+            }
+            _ => self.db.clone(),
+        };
+        Ok(DbConfig {
+            endpoint,
+            namespace: self.db_namespace.clone(),
+            database: self.db_database.clone(),
+            username: self.db_user.clone(),
+            password: self.db_password.clone(),
+        })
+    }
+}

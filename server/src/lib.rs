@@ -1,0 +1,55 @@
+//! The axum server around the Leptos app: configuration, the session middleware, the
+//! router. `main.rs` is only the command line.
+
+pub mod config;
+pub mod session;
+
+use app::db::Db;
+use app::ui::{App, shell};
+use app::web::Settings;
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use axum::routing::post;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tower_http::compression::CompressionLayer;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub leptos_options: LeptosOptions,
+}
+
+/// The whole HTTP application: pages, server functions, static files, 404s.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let db = state.db.clone();
+        let settings = state.settings.clone();
+        move || {
+            provide_context(db.clone());
+            provide_context(settings.clone());
+        }
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
+    };
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/api/{*fn_name}", post(server_fns))
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::session_middleware,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(options)
+}

@@ -1,0 +1,102 @@
+use anyhow::Context;
+use app::web::Settings;
+use clap::Parser;
+use server::config::{Cli, Command, Options};
+use server::{AppState, router};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&cli.options.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let db = app::db::connect(&cli.options.db_config()?)
+        .await
+        .with_context(|| format!("cannot open the database at {}", cli.options.db))?;
+    match cli.command {
+        Some(Command::CreateAdmin {
+            username,
+            display_name,
+        }) => create_admin(&db, username, display_name).await,
+        Some(Command::Serve) | None => serve(cli.options, db).await,
+    }
+}
+
+async fn create_admin(db: &app::db::Db, username: String, display_name: String) -> anyhow::Result<()> {
+    let password = match std::env::var("RECTIFY_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let input = app::admin::NewUser {
+        username,
+        display_name,
+        password,
+        role: app::auth::Role::Administrator.as_str().into(),
+        ..Default::default()
+    };
+    match app::admin::service::create_user(db, &input).await {
+        Ok(id) => {
+            println!("administrator {} created (user:{id})", input.username);
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("administrator not created: {e}"),
+    }
+}
+
+async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
+    if options.demo {
+        app::demo::ensure_demo_city(&db).await.map_err(|e| anyhow::anyhow!("demo city: {e}"))?;
+        print_demo_accounts(&db).await?;
+    }
+    let mut leptos_options = leptos::prelude::get_configuration(None)?.leptos_options;
+    leptos_options.site_addr = options.listen;
+    leptos_options.site_root = options.site_root.clone().into();
+    let state = AppState {
+        db,
+        settings: Settings {
+            demo: options.demo,
+            secure_cookies: options.secure_cookies,
+        },
+        leptos_options,
+    };
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    tracing::info!("listening on http://{}", options.listen);
+    axum::serve(listener, router(state).into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn print_demo_accounts(db: &app::db::Db) -> anyhow::Result<()> {
+    let accounts = app::demo::accounts(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Demo accounts (demo mode only):");
+    for a in accounts {
+        println!("  {:<18} {:<12} {}", a.role.as_str(), a.username, a.password);
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

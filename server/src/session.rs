@@ -1,0 +1,93 @@
+//! Per request: resolve the session cookie to a user once (the pages and server
+//! functions read it from the request extensions), send signed-out visitors to the
+//! sign-in page, and make Simplified Chinese the language until the user picks another.
+
+use crate::AppState;
+use app::auth::service::{LOCALE_COOKIE, SESSION_COOKIE, SessionState, resolve_session};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Pages (not assets, not server functions) that need a signed-in user.
+fn needs_sign_in(path: &str) -> bool {
+    let asset = path.starts_with("/pkg/")
+        || path.starts_with("/icons/")
+        || path.starts_with("/api/")
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    !asset && path != "/login" && path != "/offline"
+}
+
+/// Without a language cookie, render in Simplified Chinese (not the browser's language).
+fn default_locale(req: &mut Request) {
+    if cookie(req, LOCALE_COOKIE).is_some() {
+        return;
+    }
+    let existing = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let value = match existing {
+        Some(c) if !c.trim().is_empty() => format!("{c}; {LOCALE_COOKIE}=zh"),
+        _ => format!("{LOCALE_COOKIE}=zh"),
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        req.headers_mut().insert(header::COOKIE, v);
+    }
+}
+
+pub async fn session_middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    default_locale(&mut req);
+    let path = req.uri().path().to_string();
+    let mut expired = false;
+    if let Some(token) = cookie(&req, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        match resolve_session(&state.db, &token, chrono::Utc::now()).await {
+            Ok(SessionState::Live(user)) => {
+                req.extensions_mut().insert(user);
+            }
+            Ok(SessionState::Expired) => expired = true,
+            Ok(SessionState::Absent) => {}
+            // Logged where it happened; the visitor is treated as signed out.
+            Err(_) => {}
+        }
+    }
+    let signed_in = req.extensions().get::<app::auth::SessionUser>().is_some();
+    if !signed_in && needs_sign_in(&path) {
+        let to = if expired { "/login?expired=1" } else { "/login" };
+        return Redirect::to(to).into_response();
+    }
+    if signed_in && path == "/login" {
+        return Redirect::to("/").into_response();
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_sign_in;
+
+    #[test]
+    fn pages_need_sign_in_and_assets_do_not() {
+        assert!(needs_sign_in("/"));
+        assert!(needs_sign_in("/admin/users"));
+        assert!(needs_sign_in("/no-such-page"));
+        assert!(!needs_sign_in("/login"));
+        assert!(!needs_sign_in("/offline"));
+        assert!(!needs_sign_in("/pkg/rectify.wasm"));
+        assert!(!needs_sign_in("/sw.js"));
+        assert!(!needs_sign_in("/manifest.webmanifest"));
+        assert!(!needs_sign_in("/api/sign_in"));
+    }
+}

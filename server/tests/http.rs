@@ -1,0 +1,271 @@
+//! The HTTP application end to end in process: real router, real server functions,
+//! a fresh in-memory SurrealDB with the demo city per test.
+
+use app::db::{Db, connect_in_memory};
+use app::web::Settings;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server::{AppState, router};
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    db: Db,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().into_iter().find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+async fn spawn_app() -> TestApp {
+    let db = connect_in_memory().await.unwrap_or_else(|e| panic!("{e}"));
+    app::demo::ensure_demo_city(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    let leptos_options = LeptosOptions::builder().output_name("rectify").build();
+    let router = router(AppState {
+        db: db.clone(),
+        settings: Settings {
+            demo: true,
+            secure_cookies: false,
+        },
+        leptos_options,
+    });
+    TestApp { router, db }
+}
+
+impl TestApp {
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap_or_else(|e| panic!("{e}"));
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> Reply {
+        let req = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.send(req).await
+    }
+
+    /// A plain HTML form post, as a browser with JavaScript off sends it.
+    async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: &str, from: &str) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        self.post_raw(path, body, cookie, from, &[]).await
+    }
+
+    async fn post_raw(&self, path: &str, body: String, cookie: &str, from: &str, extra: &[(&str, &str)]) -> Reply {
+        let mut req = Request::post(path)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::REFERER, format!("http://127.0.0.1:3000{from}"))
+            .header(header::COOKIE, cookie);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))).await
+    }
+
+    async fn demo_password(&self, username: &str) -> String {
+        app::demo::accounts(&self.db)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.username == username)
+            .map(|a| a.password)
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+    }
+
+    /// Sign in through the form and return the cookie header a browser would send.
+    async fn sign_in(&self, username: &str) -> String {
+        let password = self.demo_password(username).await;
+        let reply = self
+            .post_form("/api/sign_in", &[("username", username), ("password", &password)], "", "/login")
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        assert_eq!(reply.location(), "/");
+        let session = reply.cookie("rectify_session").unwrap_or_else(|| panic!("no session cookie"));
+        session.split(';').next().unwrap_or_default().to_string()
+    }
+}
+
+#[tokio::test]
+async fn a_signed_out_visitor_is_sent_to_sign_in() {
+    let app = spawn_app().await;
+    let reply = app.get("/", "").await;
+    assert!(reply.status.is_redirection());
+    assert_eq!(reply.location(), "/login");
+    let reply = app.get("/admin/users", "").await;
+    assert_eq!(reply.location(), "/login");
+}
+
+#[tokio::test]
+async fn the_sign_in_page_is_chinese_and_lists_the_demo_accounts() {
+    let app = spawn_app().await;
+    let reply = app.get("/login", "").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains(r#"lang="zh""#), "{}", reply.body);
+    assert!(reply.body.contains("登录"));
+    assert_eq!(reply.body.matches("data-field=\"password\"").count(), 7);
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_safe_session_cookie_and_opens_the_home() {
+    let app = spawn_app().await;
+    let password = app.demo_password("unithead").await;
+    let reply = app
+        .post_form("/api/sign_in", &[("username", "unithead"), ("password", &password)], "", "/login")
+        .await;
+    assert_eq!(reply.location(), "/");
+    let session = reply.cookie("rectify_session").unwrap_or_default();
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    assert!(!session.contains("Secure"), "plain http must not mark it Secure: {session}");
+    assert!(reply.cookie("i18n_pref_locale").is_some_and(|c| c.starts_with("i18n_pref_locale=zh")));
+    let cookie = session.split(';').next().unwrap_or_default().to_string();
+    let home = app.get("/", &cookie).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("周志明"));
+    assert!(home.body.contains("海陵区教育局"));
+    // Signed in, the sign-in page sends you home.
+    assert_eq!(app.get("/login", &cookie).await.location(), "/");
+}
+
+#[tokio::test]
+async fn behind_a_tls_proxy_the_cookie_is_secure() {
+    let app = spawn_app().await;
+    let password = app.demo_password("central").await;
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("username", "central"), ("password", password.as_str())])
+        .finish();
+    let reply = app.post_raw("/api/sign_in", body, "", "/login", &[("x-forwarded-proto", "https")]).await;
+    assert!(reply.cookie("rectify_session").is_some_and(|c| c.contains("; Secure")));
+}
+
+#[tokio::test]
+async fn a_wrong_password_goes_back_with_the_reason_and_the_username() {
+    let app = spawn_app().await;
+    let reply = app
+        .post_form("/api/sign_in", &[("username", "unithead"), ("password", "wrong-pass-1")], "", "/login")
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.location(), "/login?error=bad_credentials&username=unithead");
+    assert!(reply.cookie("rectify_session").is_none());
+    let page = app.get(reply.location(), "").await;
+    assert!(page.body.contains("用户名或密码不正确"));
+    assert!(page.body.contains(r#"value="unithead""#));
+}
+
+#[tokio::test]
+async fn a_malformed_sign_in_changes_nothing() {
+    let app = spawn_app().await;
+    let reply = app.post_raw("/api/sign_in", "%%%=&&&".into(), "", "/login", &[]).await;
+    assert!(reply.cookie("rectify_session").is_none());
+    assert!(!reply.status.is_success());
+    let sessions: Vec<i64> = app
+        .db
+        .query("SELECT VALUE count() FROM session GROUP ALL")
+        .await
+        .and_then(|r| r.check())
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_default();
+    assert!(sessions.is_empty() || sessions == vec![0]);
+}
+
+#[tokio::test]
+async fn a_unit_head_is_refused_the_administrator_screens_and_functions() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("unithead").await;
+    let page = app.get("/admin/users", &cookie).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("403"));
+    // The server function refuses too, and nothing is created.
+    let reply = app
+        .post_form("/api/create_district", &[("code", "ZZ"), ("name", "假地区"), ("name_en", "")], &cookie, "/admin/districts")
+        .await;
+    assert!(reply.location().starts_with("/admin/districts?error=forbidden"), "{}", reply.location());
+    let districts = app::org::service::list_districts(&app.db).await.unwrap_or_default();
+    assert!(districts.iter().all(|d| d.code != "ZZ"));
+    let read = app.post_raw("/api/admin_users", String::new(), &cookie, "/", &[("accept", "application/json")]).await;
+    assert_eq!(read.status, StatusCode::FORBIDDEN);
+    assert!(!read.body.contains("admin"), "no user list may leak: {}", read.body);
+}
+
+#[tokio::test]
+async fn the_administrator_creates_a_district_and_a_bad_one_is_explained() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("admin").await;
+    let ok = app
+        .post_form("/api/create_district", &[("code", "yz"), ("name", "医药高新区"), ("name_en", "Medical Hi-tech Zone")], &cookie, "/admin/districts")
+        .await;
+    assert_eq!(ok.location(), "/admin/districts?saved=1");
+    let page = app.get("/admin/districts", &cookie).await;
+    assert!(page.body.contains("医药高新区") && page.body.contains("YZ"));
+    let bad = app
+        .post_form("/api/create_district", &[("code", "YZ"), ("name", "重复"), ("name_en", "")], &cookie, "/admin/districts")
+        .await;
+    assert!(bad.location().starts_with("/admin/districts?error=invalid&field=code&problem=taken"), "{}", bad.location());
+    let page = app.get(bad.location(), &cookie).await;
+    assert!(page.body.contains("“代码”已被使用"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404_in_the_users_language() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("central").await;
+    let page = app.get("/no-such-page", &cookie).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("页面不存在"));
+    let english = app.get("/no-such-page", &format!("{cookie}; i18n_pref_locale=en")).await;
+    assert!(english.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn the_language_switch_sets_the_cookie_and_returns_to_the_page() {
+    let app = spawn_app().await;
+    let reply = app.post_form("/api/set_language", &[("lang", "en")], "", "/login?signed_out=1").await;
+    assert_eq!(reply.location(), "/login?signed_out=1");
+    assert!(reply.cookie("i18n_pref_locale").is_some_and(|c| c.starts_with("i18n_pref_locale=en")));
+    let page = app.get("/login", "i18n_pref_locale=en").await;
+    assert!(page.body.contains(r#"lang="en""#));
+    assert!(page.body.contains("Sign in"));
+    let refused = app.post_form("/api/set_language", &[("lang", "fr")], "", "/login").await;
+    assert!(refused.cookie("i18n_pref_locale").is_none());
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("hailing").await;
+    let reply = app.post_form("/api/sign_out", &[], &cookie, "/me").await;
+    assert_eq!(reply.location(), "/login?signed_out=1");
+    assert!(reply.cookie("rectify_session").is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(app.get("/", &cookie).await.location(), "/login");
+}
