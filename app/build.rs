@@ -1,6 +1,6 @@
 //! Generates the `i18n` module (leptos_i18n) from `locales/*.json` at compile time,
 //! so a missing or misspelt translation key is a compile error, not a blank on a phone.
-use leptos_i18n_build::{Config, TranslationsInfos};
+use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 use std::error::Error;
 use std::path::PathBuf;
 
@@ -9,7 +9,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?;
     let i18n_mod_directory = PathBuf::from(out_dir).join("i18n");
     // Simplified Chinese first; English as the switch.
-    let cfg = Config::new("zh")?.add_locale("en")?;
+    // interpolate_display: td_string!(locale, key, name = value) for server-rendered text.
+    let cfg = Config::new("zh")?
+        .add_locale("en")?
+        .parse_options(ParseOptions::new().interpolate_display(true));
     let translations = TranslationsInfos::parse(cfg)?;
     translations.emit_diagnostics();
     translations.rerun_if_locales_changed();

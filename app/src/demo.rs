@@ -11,38 +11,117 @@ use surrealdb::types::SurrealValue;
 
 /// (code, name, English name, units)
 const DIVISIONS: &[(&str, &str, &str, &[&str])] = &[
-    ("TZ", "市本级", "City level", &[
-        "泰州市发展和改革委员会", "泰州市教育局", "泰州市公安局", "泰州市民政局",
-        "泰州市财政局", "泰州市人力资源和社会保障局", "泰州市自然资源和规划局",
-        "泰州市住房和城乡建设局", "泰州市交通运输局", "泰州市水利局", "泰州市农业农村局",
-        "泰州市卫生健康委员会", "泰州市市场监督管理局", "泰州市城市管理局",
-    ]),
-    ("HL", "海陵区", "Hailing District", &[
-        "海陵区教育局", "海陵区卫生健康委员会", "海陵区住房和城乡建设局", "海陵区城中街道办事处",
-        "海陵区城东街道办事处", "海陵区城西街道办事处", "海陵区京泰路街道办事处",
-        "海陵区市场监督管理局", "海陵区农业农村局",
-    ]),
-    ("GG", "高港区", "Gaogang District", &[
-        "高港区教育局", "高港区卫生健康委员会", "高港区口岸街道办事处", "高港区刁铺街道办事处",
-        "高港区永安洲镇人民政府", "高港区白马镇人民政府", "高港区许庄街道办事处", "高港区城市管理局",
-    ]),
-    ("JY", "姜堰区", "Jiangyan District", &[
-        "姜堰区教育局", "姜堰区卫生健康委员会", "姜堰区三水街道办事处", "姜堰区罗塘街道办事处",
-        "姜堰区溱潼镇人民政府", "姜堰区张甸镇人民政府", "姜堰区农业农村局", "姜堰区水利局",
-    ]),
-    ("XH", "兴化市", "Xinghua City", &[
-        "兴化市教育局", "兴化市卫生健康委员会", "兴化市昭阳街道办事处", "兴化市戴南镇人民政府",
-        "兴化市千垛镇人民政府", "兴化市农业农村局", "兴化市水务局", "兴化市自然资源和规划局",
-    ]),
-    ("JJ", "靖江市", "Jingjiang City", &[
-        "靖江市教育局", "靖江市卫生健康委员会", "靖江市靖城街道办事处", "靖江市新桥镇人民政府",
-        "靖江市斜桥镇人民政府", "靖江市交通运输局", "靖江市市场监督管理局",
-    ]),
-    ("TX", "泰兴市", "Taixing City", &[
-        "泰兴市教育局", "泰兴市卫生健康委员会", "泰兴市济川街道办事处", "泰兴市黄桥镇人民政府",
-        "泰兴市虹桥镇人民政府", "泰兴市农业农村局", "泰兴市住房和城乡建设局",
-        "泰兴市人力资源和社会保障局",
-    ]),
+    (
+        "TZ",
+        "市本级",
+        "City level",
+        &[
+            "泰州市发展和改革委员会",
+            "泰州市教育局",
+            "泰州市公安局",
+            "泰州市民政局",
+            "泰州市财政局",
+            "泰州市人力资源和社会保障局",
+            "泰州市自然资源和规划局",
+            "泰州市住房和城乡建设局",
+            "泰州市交通运输局",
+            "泰州市水利局",
+            "泰州市农业农村局",
+            "泰州市卫生健康委员会",
+            "泰州市市场监督管理局",
+            "泰州市城市管理局",
+        ],
+    ),
+    (
+        "HL",
+        "海陵区",
+        "Hailing District",
+        &[
+            "海陵区教育局",
+            "海陵区卫生健康委员会",
+            "海陵区住房和城乡建设局",
+            "海陵区城中街道办事处",
+            "海陵区城东街道办事处",
+            "海陵区城西街道办事处",
+            "海陵区京泰路街道办事处",
+            "海陵区市场监督管理局",
+            "海陵区农业农村局",
+        ],
+    ),
+    (
+        "GG",
+        "高港区",
+        "Gaogang District",
+        &[
+            "高港区教育局",
+            "高港区卫生健康委员会",
+            "高港区口岸街道办事处",
+            "高港区刁铺街道办事处",
+            "高港区永安洲镇人民政府",
+            "高港区白马镇人民政府",
+            "高港区许庄街道办事处",
+            "高港区城市管理局",
+        ],
+    ),
+    (
+        "JY",
+        "姜堰区",
+        "Jiangyan District",
+        &[
+            "姜堰区教育局",
+            "姜堰区卫生健康委员会",
+            "姜堰区三水街道办事处",
+            "姜堰区罗塘街道办事处",
+            "姜堰区溱潼镇人民政府",
+            "姜堰区张甸镇人民政府",
+            "姜堰区农业农村局",
+            "姜堰区水利局",
+        ],
+    ),
+    (
+        "XH",
+        "兴化市",
+        "Xinghua City",
+        &[
+            "兴化市教育局",
+            "兴化市卫生健康委员会",
+            "兴化市昭阳街道办事处",
+            "兴化市戴南镇人民政府",
+            "兴化市千垛镇人民政府",
+            "兴化市农业农村局",
+            "兴化市水务局",
+            "兴化市自然资源和规划局",
+        ],
+    ),
+    (
+        "JJ",
+        "靖江市",
+        "Jingjiang City",
+        &[
+            "靖江市教育局",
+            "靖江市卫生健康委员会",
+            "靖江市靖城街道办事处",
+            "靖江市新桥镇人民政府",
+            "靖江市斜桥镇人民政府",
+            "靖江市交通运输局",
+            "靖江市市场监督管理局",
+        ],
+    ),
+    (
+        "TX",
+        "泰兴市",
+        "Taixing City",
+        &[
+            "泰兴市教育局",
+            "泰兴市卫生健康委员会",
+            "泰兴市济川街道办事处",
+            "泰兴市黄桥镇人民政府",
+            "泰兴市虹桥镇人民政府",
+            "泰兴市农业农村局",
+            "泰兴市住房和城乡建设局",
+            "泰兴市人力资源和社会保障局",
+        ],
+    ),
 ];
 
 /// One account per role: (username, name, role, district code, unit name, partner).
@@ -82,7 +161,11 @@ struct IdOnly {
 
 /// Load the demo city unless it is there already. Safe to call on every start.
 pub async fn ensure_demo_city(db: &Db) -> Result<(), AppError> {
-    let existing: Vec<IdOnly> = db.query("SELECT id FROM district LIMIT 1").await?.check()?.take(0)?;
+    let existing: Vec<IdOnly> = db
+        .query("SELECT id FROM district LIMIT 1")
+        .await?
+        .check()?
+        .take(0)?;
     if existing.is_empty() {
         for (code, name, name_en, units) in DIVISIONS {
             let district = crate::org::service::create_district(db, code, name, name_en).await?;
@@ -90,9 +173,15 @@ pub async fn ensure_demo_city(db: &Db) -> Result<(), AppError> {
                 crate::org::service::create_unit(db, &district, unit).await?;
             }
         }
-        tracing::info!(districts = division_count(), units = unit_count(), "demo city loaded");
+        tracing::info!(
+            districts = division_count(),
+            units = unit_count(),
+            "demo city loaded"
+        );
     }
-    for (sort, (username, name, role, district_code, unit_name, partner)) in ACCOUNTS.iter().enumerate() {
+    for (sort, (username, name, role, district_code, unit_name, partner)) in
+        ACCOUNTS.iter().enumerate()
+    {
         let taken: Vec<IdOnly> = db
             .query("SELECT id FROM user WHERE username = $username")
             .bind(("username", username.to_string()))

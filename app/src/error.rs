@@ -257,6 +257,9 @@ mod tests {
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::NotFound.status(), 404);
         assert_eq!(AppError::Internal.status(), 500);
-        assert_eq!(AppError::invalid(Field::Name, Problem::Required).status(), 400);
+        assert_eq!(
+            AppError::invalid(Field::Name, Problem::Required).status(),
+            400
+        );
     }
 }

@@ -124,7 +124,9 @@ pub fn referring_path() -> String {
         .and_then(|v| v.to_str().ok().map(str::to_string))
         .and_then(|r| {
             let after_scheme = r.split_once("://").map_or(r.as_str(), |(_, rest)| rest);
-            after_scheme.find('/').map(|i| after_scheme[i..].to_string())
+            after_scheme
+                .find('/')
+                .map(|i| after_scheme[i..].to_string())
         })
         .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/api/"))
         .unwrap_or_else(|| "/".to_string())

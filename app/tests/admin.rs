@@ -29,8 +29,12 @@ fn valid_user(unit: &str) -> NewUser {
 }
 
 async fn one_unit(db: &Db) -> (String, String) {
-    let d = create_district(db, "hl", "海陵区", "").await.unwrap_or_else(|e| panic!("{e}"));
-    let u = create_unit(db, &d, "海陵区教育局").await.unwrap_or_else(|e| panic!("{e}"));
+    let d = create_district(db, "hl", "海陵区", "")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let u = create_unit(db, &d, "海陵区教育局")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     (d, u)
 }
 
@@ -45,7 +49,10 @@ async fn migrations_run_once_and_are_recorded() {
         .and_then(|r| r.check())
         .and_then(|mut r| r.take(0))
         .unwrap_or_default();
-    assert_eq!(versions, MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>());
+    assert_eq!(
+        versions,
+        MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -92,7 +99,10 @@ async fn duplicate_codes_and_names_are_refused() {
         create_district(&db, "A B", "某地", "").await,
         Err(AppError::invalid(Field::Code, Problem::Invalid))
     );
-    assert_eq!(counts(&db).await.map(|c| (c.districts, c.units)), Ok((1, 1)));
+    assert_eq!(
+        counts(&db).await.map(|c| (c.districts, c.units)),
+        Ok((1, 1))
+    );
 }
 
 #[tokio::test]
@@ -100,7 +110,9 @@ async fn a_valid_user_is_created_with_their_scope() {
     let db = db().await;
     let (_, unit) = one_unit(&db).await;
     assert!(create_user(&db, &valid_user(&unit)).await.is_ok());
-    let users = list_users(&db, chrono::Utc::now()).await.unwrap_or_default();
+    let users = list_users(&db, chrono::Utc::now())
+        .await
+        .unwrap_or_default();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].scope_name.as_deref(), Some("海陵区教育局"));
     assert_eq!(users[0].phone.as_deref(), Some("0523-86831234"));
@@ -111,26 +123,118 @@ async fn each_bad_field_is_named_and_nothing_is_written() {
     let db = db().await;
     let (district, unit) = one_unit(&db).await;
     let cases: Vec<(NewUser, AppError)> = vec![
-        (NewUser { username: "".into(), ..valid_user(&unit) }, AppError::invalid(Field::Username, Problem::Required)),
-        (NewUser { username: "王".into(), ..valid_user(&unit) }, AppError::invalid(Field::Username, Problem::TooShort { min: 3 })),
-        (NewUser { display_name: "名".repeat(41), ..valid_user(&unit) }, AppError::invalid(Field::DisplayName, Problem::TooLong { max: 40 })),
-        (NewUser { phone: "call me".into(), ..valid_user(&unit) }, AppError::invalid(Field::Phone, Problem::Invalid)),
-        (NewUser { password: "password".into(), ..valid_user(&unit) }, AppError::invalid(Field::Password, Problem::Invalid)),
-        (NewUser { role: "".into(), ..valid_user(&unit) }, AppError::invalid(Field::Role, Problem::Required)),
-        (NewUser { role: "king".into(), ..valid_user(&unit) }, AppError::invalid(Field::Role, Problem::Invalid)),
-        (NewUser { unit: "".into(), ..valid_user(&unit) }, AppError::invalid(Field::Unit, Problem::Required)),
-        (NewUser { unit: "nope".into(), ..valid_user(&unit) }, AppError::invalid(Field::Unit, Problem::Invalid)),
-        (NewUser { role: "district_office".into(), ..valid_user(&unit) }, AppError::invalid(Field::District, Problem::Required)),
-        (NewUser { role: "district_office".into(), district: "nope".into(), ..valid_user(&unit) }, AppError::invalid(Field::District, Problem::Invalid)),
-        (NewUser { role: "partner".into(), ..valid_user(&unit) }, AppError::invalid(Field::Partner, Problem::Required)),
-        (NewUser { role: "partner".into(), partner: "army".into(), ..valid_user(&unit) }, AppError::invalid(Field::Partner, Problem::Invalid)),
+        (
+            NewUser {
+                username: "".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Username, Problem::Required),
+        ),
+        (
+            NewUser {
+                username: "ab".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Username, Problem::TooShort { min: 3 }),
+        ),
+        (
+            NewUser {
+                username: "王丽".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Username, Problem::Invalid),
+        ),
+        (
+            NewUser {
+                display_name: "名".repeat(41),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::DisplayName, Problem::TooLong { max: 40 }),
+        ),
+        (
+            NewUser {
+                phone: "call me".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Phone, Problem::Invalid),
+        ),
+        (
+            NewUser {
+                password: "password".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Password, Problem::Invalid),
+        ),
+        (
+            NewUser {
+                role: "".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Role, Problem::Required),
+        ),
+        (
+            NewUser {
+                role: "king".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Role, Problem::Invalid),
+        ),
+        (
+            NewUser {
+                unit: "".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Unit, Problem::Required),
+        ),
+        (
+            NewUser {
+                unit: "nope".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Unit, Problem::Invalid),
+        ),
+        (
+            NewUser {
+                role: "district_office".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::District, Problem::Required),
+        ),
+        (
+            NewUser {
+                role: "district_office".into(),
+                district: "nope".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::District, Problem::Invalid),
+        ),
+        (
+            NewUser {
+                role: "partner".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Partner, Problem::Required),
+        ),
+        (
+            NewUser {
+                role: "partner".into(),
+                partner: "army".into(),
+                ..valid_user(&unit)
+            },
+            AppError::invalid(Field::Partner, Problem::Invalid),
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(create_user(&db, &input).await, Err(expected));
     }
     assert_eq!(counts(&db).await.map(|c| c.users), Ok(0));
     // A district office with its district is fine; the same username again is not.
-    let office = NewUser { role: "district_office".into(), district, unit: String::new(), ..valid_user(&unit) };
+    let office = NewUser {
+        role: "district_office".into(),
+        district,
+        unit: String::new(),
+        ..valid_user(&unit)
+    };
     assert!(create_user(&db, &office).await.is_ok());
     assert_eq!(
         create_user(&db, &valid_user(&unit)).await,
@@ -152,8 +256,16 @@ async fn the_demo_city_loads_once_with_an_account_per_role() {
     assert_eq!(accounts.len(), 7);
     for role in app::auth::Role::ALL {
         let account = accounts.iter().find(|a| a.role == role);
-        let Some(account) = account else { panic!("no demo account for {role:?}") };
-        let signed = app::auth::service::sign_in(&db, &account.username, &account.password, chrono::Utc::now()).await;
+        let Some(account) = account else {
+            panic!("no demo account for {role:?}")
+        };
+        let signed = app::auth::service::sign_in(
+            &db,
+            &account.username,
+            &account.password,
+            chrono::Utc::now(),
+        )
+        .await;
         assert_eq!(signed.map(|s| s.user.role).ok(), Some(role));
     }
 }

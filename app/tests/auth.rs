@@ -13,7 +13,9 @@ use app::org::service::{create_district, create_unit};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 async fn db() -> Db {
@@ -25,8 +27,12 @@ async fn db() -> Db {
 
 /// A district, a unit in it, and a unit head of that unit with `password`.
 async fn unit_head(db: &Db, username: &str, password: &str) -> (String, String) {
-    let district = create_district(db, "HL", "海陵区", "Hailing").await.unwrap_or_else(|e| panic!("{e}"));
-    let unit = create_unit(db, &district, "海陵区教育局").await.unwrap_or_else(|e| panic!("{e}"));
+    let district = create_district(db, "HL", "海陵区", "Hailing")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let unit = create_unit(db, &district, "海陵区教育局")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     create_user(
         db,
         &NewUser {
@@ -47,7 +53,9 @@ async fn unit_head(db: &Db, username: &str, password: &str) -> (String, String) 
 async fn a_unit_head_signs_in_with_the_scope_of_their_unit() {
     let db = db().await;
     let (district, unit) = unit_head(&db, "zhou", "taizhou2026").await;
-    let signed = sign_in(&db, " Zhou ", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    let signed = sign_in(&db, " Zhou ", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(signed.user.role, Role::UnitHead);
     assert_eq!(signed.locale, "zh");
     assert_eq!(
@@ -67,8 +75,14 @@ async fn a_unit_head_signs_in_with_the_scope_of_their_unit() {
 async fn wrong_password_and_unknown_user_get_the_same_refusal() {
     let db = db().await;
     unit_head(&db, "zhou", "taizhou2026").await;
-    assert_eq!(sign_in(&db, "zhou", "wrong-one-1", t0()).await.err(), Some(AppError::BadCredentials));
-    assert_eq!(sign_in(&db, "nobody", "wrong-one-1", t0()).await.err(), Some(AppError::BadCredentials));
+    assert_eq!(
+        sign_in(&db, "zhou", "wrong-one-1", t0()).await.err(),
+        Some(AppError::BadCredentials)
+    );
+    assert_eq!(
+        sign_in(&db, "nobody", "wrong-one-1", t0()).await.err(),
+        Some(AppError::BadCredentials)
+    );
 }
 
 #[tokio::test]
@@ -84,7 +98,10 @@ async fn empty_or_overlong_input_is_refused_before_any_lookup() {
     );
     assert_eq!(
         sign_in(&db, &"u".repeat(65), "x", t0()).await.err(),
-        Some(AppError::invalid(Field::Username, Problem::TooLong { max: 64 }))
+        Some(AppError::invalid(
+            Field::Username,
+            Problem::TooLong { max: 64 }
+        ))
     );
 }
 
@@ -93,7 +110,10 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     let db = db().await;
     unit_head(&db, "zhou", "taizhou2026").await;
     for _ in 0..4 {
-        assert_eq!(sign_in(&db, "zhou", "nope-nope-1", t0()).await.err(), Some(AppError::BadCredentials));
+        assert_eq!(
+            sign_in(&db, "zhou", "nope-nope-1", t0()).await.err(),
+            Some(AppError::BadCredentials)
+        );
     }
     assert_eq!(
         sign_in(&db, "zhou", "nope-nope-1", t0()).await.err(),
@@ -101,20 +121,30 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     );
     // The sixth try, even with the right password, is refused while locked.
     assert_eq!(
-        sign_in(&db, "zhou", "taizhou2026", t0() + Duration::minutes(1)).await.err(),
+        sign_in(&db, "zhou", "taizhou2026", t0() + Duration::minutes(1))
+            .await
+            .err(),
         Some(AppError::AccountLocked { minutes: 14 })
     );
-    let users = list_users(&db, t0() + Duration::minutes(1)).await.unwrap_or_default();
+    let users = list_users(&db, t0() + Duration::minutes(1))
+        .await
+        .unwrap_or_default();
     assert!(users.iter().any(|u| u.username == "zhou" && u.locked));
     // After the lock, the right password works again.
-    assert!(sign_in(&db, "zhou", "taizhou2026", t0() + Duration::minutes(15)).await.is_ok());
+    assert!(
+        sign_in(&db, "zhou", "taizhou2026", t0() + Duration::minutes(15))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
 async fn an_idle_session_ends_after_thirty_minutes() {
     let db = db().await;
     unit_head(&db, "zhou", "taizhou2026").await;
-    let signed = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // Used at minute 20: the idle clock starts again.
     assert!(matches!(
         resolve_session(&db, &signed.token, t0() + Duration::minutes(20)).await,
@@ -139,20 +169,35 @@ async fn an_idle_session_ends_after_thirty_minutes() {
 async fn sign_out_ends_the_session_and_unknown_tokens_are_absent() {
     let db = db().await;
     unit_head(&db, "zhou", "taizhou2026").await;
-    let signed = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sign_out(&db, &signed.token).await, Ok(()));
-    assert_eq!(resolve_session(&db, &signed.token, t0()).await, Ok(SessionState::Absent));
-    assert_eq!(resolve_session(&db, "forged", t0()).await, Ok(SessionState::Absent));
+    assert_eq!(
+        resolve_session(&db, &signed.token, t0()).await,
+        Ok(SessionState::Absent)
+    );
+    assert_eq!(
+        resolve_session(&db, "forged", t0()).await,
+        Ok(SessionState::Absent)
+    );
 }
 
 #[tokio::test]
 async fn the_chosen_language_is_remembered_on_the_user() {
     let db = db().await;
     unit_head(&db, "zhou", "taizhou2026").await;
-    let first = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(set_locale(&db, &first.user.id, "en").await, Ok(()));
-    assert_eq!(set_locale(&db, &first.user.id, "fr").await, Err(AppError::BadRequest));
-    let again = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        set_locale(&db, &first.user.id, "fr").await,
+        Err(AppError::BadRequest)
+    );
+    let again = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.locale, "en");
 }
 
@@ -160,16 +205,30 @@ async fn the_chosen_language_is_remembered_on_the_user() {
 async fn a_password_reset_unlocks_and_signs_out_everywhere() {
     let db = db().await;
     unit_head(&db, "zhou", "taizhou2026").await;
-    let signed = sign_in(&db, "zhou", "taizhou2026", t0()).await.unwrap_or_else(|e| panic!("{e}"));
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     for _ in 0..5 {
         let _ = sign_in(&db, "zhou", "nope-nope-1", t0()).await;
     }
     assert_eq!(
         reset_password(&db, &signed.user.id, "short").await,
-        Err(AppError::invalid(Field::NewPassword, Problem::TooShort { min: 8 }))
+        Err(AppError::invalid(
+            Field::NewPassword,
+            Problem::TooShort { min: 8 }
+        ))
     );
-    assert_eq!(reset_password(&db, &signed.user.id, "new-password-9").await, Ok(()));
-    assert_eq!(resolve_session(&db, &signed.token, t0()).await, Ok(SessionState::Absent));
+    assert_eq!(
+        reset_password(&db, &signed.user.id, "new-password-9").await,
+        Ok(())
+    );
+    assert_eq!(
+        resolve_session(&db, &signed.token, t0()).await,
+        Ok(SessionState::Absent)
+    );
     assert!(sign_in(&db, "zhou", "new-password-9", t0()).await.is_ok());
-    assert_eq!(sign_in(&db, "zhou", "taizhou2026", t0()).await.err(), Some(AppError::BadCredentials));
+    assert_eq!(
+        sign_in(&db, "zhou", "taizhou2026", t0()).await.err(),
+        Some(AppError::BadCredentials)
+    );
 }

@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 
 #[derive(Parser, Debug)]
-#[command(name = "rectify", version, about = "整改通 · Rectify: the staffing rectification ledger")]
+#[command(
+    name = "rectify",
+    version,
+    about = "整改通 · Rectify: the staffing rectification ledger"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub options: Options,

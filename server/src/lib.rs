@@ -45,7 +45,9 @@ pub fn router(state: AppState) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::session_middleware,

@@ -9,7 +9,9 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&cli.options.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_new(&cli.options.log).unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     let db = app::db::connect(&cli.options.db_config()?)
         .await
@@ -23,7 +25,11 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn create_admin(db: &app::db::Db, username: String, display_name: String) -> anyhow::Result<()> {
+async fn create_admin(
+    db: &app::db::Db,
+    username: String,
+    display_name: String,
+) -> anyhow::Result<()> {
     let password = match std::env::var("RECTIFY_ADMIN_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -50,7 +56,9 @@ async fn create_admin(db: &app::db::Db, username: String, display_name: String) 
 
 async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
     if options.demo {
-        app::demo::ensure_demo_city(&db).await.map_err(|e| anyhow::anyhow!("demo city: {e}"))?;
+        app::demo::ensure_demo_city(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo city: {e}"))?;
         print_demo_accounts(&db).await?;
     }
     let mut leptos_options = leptos::prelude::get_configuration(None)?.leptos_options;
@@ -75,10 +83,17 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
 }
 
 async fn print_demo_accounts(db: &app::db::Db) -> anyhow::Result<()> {
-    let accounts = app::demo::accounts(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let accounts = app::demo::accounts(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Demo accounts (demo mode only):");
     for a in accounts {
-        println!("  {:<18} {:<12} {}", a.role.as_str(), a.username, a.password);
+        println!(
+            "  {:<18} {:<12} {}",
+            a.role.as_str(),
+            a.username,
+            a.password
+        );
     }
     Ok(())
 }
@@ -89,7 +104,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

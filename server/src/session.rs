@@ -25,7 +25,10 @@ fn needs_sign_in(path: &str) -> bool {
     let asset = path.starts_with("/pkg/")
         || path.starts_with("/icons/")
         || path.starts_with("/api/")
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
     !asset && path != "/login" && path != "/offline"
 }
 
@@ -48,7 +51,11 @@ fn default_locale(req: &mut Request) {
     }
 }
 
-pub async fn session_middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn session_middleware(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     default_locale(&mut req);
     let path = req.uri().path().to_string();
     let mut expired = false;
@@ -65,7 +72,11 @@ pub async fn session_middleware(State(state): State<AppState>, mut req: Request,
     }
     let signed_in = req.extensions().get::<app::auth::SessionUser>().is_some();
     if !signed_in && needs_sign_in(&path) {
-        let to = if expired { "/login?expired=1" } else { "/login" };
+        let to = if expired {
+            "/login?expired=1"
+        } else {
+            "/login"
+        };
         return Redirect::to(to).into_response();
     }
     if signed_in && path == "/login" {

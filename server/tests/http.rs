@@ -24,7 +24,10 @@ struct Reply {
 
 impl Reply {
     fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
     fn cookies(&self) -> Vec<String> {
         self.headers
@@ -34,13 +37,17 @@ impl Reply {
             .collect()
     }
     fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies().into_iter().find(|c| c.starts_with(&format!("{name}=")))
+        self.cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
     }
 }
 
 async fn spawn_app() -> TestApp {
     let db = connect_in_memory().await.unwrap_or_else(|e| panic!("{e}"));
-    app::demo::ensure_demo_city(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    app::demo::ensure_demo_city(&db)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let leptos_options = LeptosOptions::builder().output_name("rectify").build();
     let router = router(AppState {
         db: db.clone(),
@@ -55,10 +62,20 @@ async fn spawn_app() -> TestApp {
 
 impl TestApp {
     async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.unwrap_or_else(|e| panic!("{e}"));
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         Reply {
             status,
             headers,
@@ -76,12 +93,27 @@ impl TestApp {
     }
 
     /// A plain HTML form post, as a browser with JavaScript off sends it.
-    async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: &str, from: &str) -> Reply {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: &str,
+        from: &str,
+    ) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
         self.post_raw(path, body, cookie, from, &[]).await
     }
 
-    async fn post_raw(&self, path: &str, body: String, cookie: &str, from: &str, extra: &[(&str, &str)]) -> Reply {
+    async fn post_raw(
+        &self,
+        path: &str,
+        body: String,
+        cookie: &str,
+        from: &str,
+        extra: &[(&str, &str)],
+    ) -> Reply {
         let mut req = Request::post(path)
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -90,7 +122,8 @@ impl TestApp {
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
-        self.send(req.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))).await
+        self.send(req.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}")))
+            .await
     }
 
     async fn demo_password(&self, username: &str) -> String {
@@ -107,11 +140,18 @@ impl TestApp {
     async fn sign_in(&self, username: &str) -> String {
         let password = self.demo_password(username).await;
         let reply = self
-            .post_form("/api/sign_in", &[("username", username), ("password", &password)], "", "/login")
+            .post_form(
+                "/api/sign_in",
+                &[("username", username), ("password", &password)],
+                "",
+                "/login",
+            )
             .await;
         assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
         assert_eq!(reply.location(), "/");
-        let session = reply.cookie("rectify_session").unwrap_or_else(|| panic!("no session cookie"));
+        let session = reply
+            .cookie("rectify_session")
+            .unwrap_or_else(|| panic!("no session cookie"));
         session.split(';').next().unwrap_or_default().to_string()
     }
 }
@@ -141,14 +181,26 @@ async fn signing_in_sets_a_safe_session_cookie_and_opens_the_home() {
     let app = spawn_app().await;
     let password = app.demo_password("unithead").await;
     let reply = app
-        .post_form("/api/sign_in", &[("username", "unithead"), ("password", &password)], "", "/login")
+        .post_form(
+            "/api/sign_in",
+            &[("username", "unithead"), ("password", &password)],
+            "",
+            "/login",
+        )
         .await;
     assert_eq!(reply.location(), "/");
     let session = reply.cookie("rectify_session").unwrap_or_default();
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Lax"), "{session}");
-    assert!(!session.contains("Secure"), "plain http must not mark it Secure: {session}");
-    assert!(reply.cookie("i18n_pref_locale").is_some_and(|c| c.starts_with("i18n_pref_locale=zh")));
+    assert!(
+        !session.contains("Secure"),
+        "plain http must not mark it Secure: {session}"
+    );
+    assert!(
+        reply
+            .cookie("i18n_pref_locale")
+            .is_some_and(|c| c.starts_with("i18n_pref_locale=zh"))
+    );
     let cookie = session.split(';').next().unwrap_or_default().to_string();
     let home = app.get("/", &cookie).await;
     assert_eq!(home.status, StatusCode::OK);
@@ -165,18 +217,38 @@ async fn behind_a_tls_proxy_the_cookie_is_secure() {
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs([("username", "central"), ("password", password.as_str())])
         .finish();
-    let reply = app.post_raw("/api/sign_in", body, "", "/login", &[("x-forwarded-proto", "https")]).await;
-    assert!(reply.cookie("rectify_session").is_some_and(|c| c.contains("; Secure")));
+    let reply = app
+        .post_raw(
+            "/api/sign_in",
+            body,
+            "",
+            "/login",
+            &[("x-forwarded-proto", "https")],
+        )
+        .await;
+    assert!(
+        reply
+            .cookie("rectify_session")
+            .is_some_and(|c| c.contains("; Secure"))
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_password_goes_back_with_the_reason_and_the_username() {
     let app = spawn_app().await;
     let reply = app
-        .post_form("/api/sign_in", &[("username", "unithead"), ("password", "wrong-pass-1")], "", "/login")
+        .post_form(
+            "/api/sign_in",
+            &[("username", "unithead"), ("password", "wrong-pass-1")],
+            "",
+            "/login",
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FOUND);
-    assert_eq!(reply.location(), "/login?error=bad_credentials&username=unithead");
+    assert_eq!(
+        reply.location(),
+        "/login?error=bad_credentials&username=unithead"
+    );
     assert!(reply.cookie("rectify_session").is_none());
     let page = app.get(reply.location(), "").await;
     assert!(page.body.contains("用户名或密码不正确"));
@@ -186,7 +258,9 @@ async fn a_wrong_password_goes_back_with_the_reason_and_the_username() {
 #[tokio::test]
 async fn a_malformed_sign_in_changes_nothing() {
     let app = spawn_app().await;
-    let reply = app.post_raw("/api/sign_in", "%%%=&&&".into(), "", "/login", &[]).await;
+    let reply = app
+        .post_raw("/api/sign_in", "%%%=&&&".into(), "", "/login", &[])
+        .await;
     assert!(reply.cookie("rectify_session").is_none());
     assert!(!reply.status.is_success());
     let sessions: Vec<i64> = app
@@ -208,14 +282,39 @@ async fn a_unit_head_is_refused_the_administrator_screens_and_functions() {
     assert!(page.body.contains("403"));
     // The server function refuses too, and nothing is created.
     let reply = app
-        .post_form("/api/create_district", &[("code", "ZZ"), ("name", "假地区"), ("name_en", "")], &cookie, "/admin/districts")
+        .post_form(
+            "/api/create_district",
+            &[("code", "ZZ"), ("name", "假地区"), ("name_en", "")],
+            &cookie,
+            "/admin/districts",
+        )
         .await;
-    assert!(reply.location().starts_with("/admin/districts?error=forbidden"), "{}", reply.location());
-    let districts = app::org::service::list_districts(&app.db).await.unwrap_or_default();
+    assert!(
+        reply
+            .location()
+            .starts_with("/admin/districts?error=forbidden"),
+        "{}",
+        reply.location()
+    );
+    let districts = app::org::service::list_districts(&app.db)
+        .await
+        .unwrap_or_default();
     assert!(districts.iter().all(|d| d.code != "ZZ"));
-    let read = app.post_raw("/api/admin_users", String::new(), &cookie, "/", &[("accept", "application/json")]).await;
+    let read = app
+        .post_raw(
+            "/api/admin_users",
+            String::new(),
+            &cookie,
+            "/",
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(read.status, StatusCode::FORBIDDEN);
-    assert!(!read.body.contains("admin"), "no user list may leak: {}", read.body);
+    assert!(
+        !read.body.contains("admin"),
+        "no user list may leak: {}",
+        read.body
+    );
 }
 
 #[tokio::test]
@@ -223,15 +322,34 @@ async fn the_administrator_creates_a_district_and_a_bad_one_is_explained() {
     let app = spawn_app().await;
     let cookie = app.sign_in("admin").await;
     let ok = app
-        .post_form("/api/create_district", &[("code", "yz"), ("name", "医药高新区"), ("name_en", "Medical Hi-tech Zone")], &cookie, "/admin/districts")
+        .post_form(
+            "/api/create_district",
+            &[
+                ("code", "yz"),
+                ("name", "医药高新区"),
+                ("name_en", "Medical Hi-tech Zone"),
+            ],
+            &cookie,
+            "/admin/districts",
+        )
         .await;
     assert_eq!(ok.location(), "/admin/districts?saved=1");
     let page = app.get("/admin/districts", &cookie).await;
     assert!(page.body.contains("医药高新区") && page.body.contains("YZ"));
     let bad = app
-        .post_form("/api/create_district", &[("code", "YZ"), ("name", "重复"), ("name_en", "")], &cookie, "/admin/districts")
+        .post_form(
+            "/api/create_district",
+            &[("code", "YZ"), ("name", "重复"), ("name_en", "")],
+            &cookie,
+            "/admin/districts",
+        )
         .await;
-    assert!(bad.location().starts_with("/admin/districts?error=invalid&field=code&problem=taken"), "{}", bad.location());
+    assert!(
+        bad.location()
+            .starts_with("/admin/districts?error=invalid&field=code&problem=taken"),
+        "{}",
+        bad.location()
+    );
     let page = app.get(bad.location(), &cookie).await;
     assert!(page.body.contains("“代码”已被使用"), "{}", page.body);
 }
@@ -243,20 +361,35 @@ async fn an_unknown_page_is_a_404_in_the_users_language() {
     let page = app.get("/no-such-page", &cookie).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("页面不存在"));
-    let english = app.get("/no-such-page", &format!("{cookie}; i18n_pref_locale=en")).await;
+    let english = app
+        .get("/no-such-page", &format!("{cookie}; i18n_pref_locale=en"))
+        .await;
     assert!(english.body.contains("Page not found"));
 }
 
 #[tokio::test]
 async fn the_language_switch_sets_the_cookie_and_returns_to_the_page() {
     let app = spawn_app().await;
-    let reply = app.post_form("/api/set_language", &[("lang", "en")], "", "/login?signed_out=1").await;
+    let reply = app
+        .post_form(
+            "/api/set_language",
+            &[("lang", "en")],
+            "",
+            "/login?signed_out=1",
+        )
+        .await;
     assert_eq!(reply.location(), "/login?signed_out=1");
-    assert!(reply.cookie("i18n_pref_locale").is_some_and(|c| c.starts_with("i18n_pref_locale=en")));
+    assert!(
+        reply
+            .cookie("i18n_pref_locale")
+            .is_some_and(|c| c.starts_with("i18n_pref_locale=en"))
+    );
     let page = app.get("/login", "i18n_pref_locale=en").await;
     assert!(page.body.contains(r#"lang="en""#));
     assert!(page.body.contains("Sign in"));
-    let refused = app.post_form("/api/set_language", &[("lang", "fr")], "", "/login").await;
+    let refused = app
+        .post_form("/api/set_language", &[("lang", "fr")], "", "/login")
+        .await;
     assert!(refused.cookie("i18n_pref_locale").is_none());
 }
 
@@ -266,6 +399,10 @@ async fn signing_out_ends_the_session() {
     let cookie = app.sign_in("hailing").await;
     let reply = app.post_form("/api/sign_out", &[], &cookie, "/me").await;
     assert_eq!(reply.location(), "/login?signed_out=1");
-    assert!(reply.cookie("rectify_session").is_some_and(|c| c.contains("Max-Age=0")));
+    assert!(
+        reply
+            .cookie("rectify_session")
+            .is_some_and(|c| c.contains("Max-Age=0"))
+    );
     assert_eq!(app.get("/", &cookie).await.location(), "/login");
 }

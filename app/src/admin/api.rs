@@ -39,7 +39,13 @@ pub async fn create_district(code: String, name: String, name_en: String) -> Res
     }
     .await;
     let keep = [("code", code), ("name", name), ("name_en", name_en)];
-    web::finish_form(result, "/admin/districts", &[("saved", "1".into())], "/admin/districts", &keep)
+    web::finish_form(
+        result,
+        "/admin/districts",
+        &[("saved", "1".into())],
+        "/admin/districts",
+        &keep,
+    )
 }
 
 #[server(endpoint = "create_unit")]
@@ -53,7 +59,13 @@ pub async fn create_unit(district: String, name: String) -> Result<(), AppError>
     }
     .await;
     let keep = [("district", district), ("name", name)];
-    web::finish_form(result, "/admin/units", &[("saved", "1".into())], "/admin/units", &keep)
+    web::finish_form(
+        result,
+        "/admin/units",
+        &[("saved", "1".into())],
+        "/admin/units",
+        &keep,
+    )
 }
 
 #[server(endpoint = "create_user")]
@@ -76,7 +88,13 @@ pub async fn create_user(user: NewUser) -> Result<(), AppError> {
         ("unit", user.unit),
         ("partner", user.partner),
     ];
-    web::finish_form(result, "/admin/users", &[("saved", "1".into())], "/admin/users", &keep)
+    web::finish_form(
+        result,
+        "/admin/users",
+        &[("saved", "1".into())],
+        "/admin/users",
+        &keep,
+    )
 }
 
 #[server(endpoint = "reset_password")]
@@ -89,5 +107,11 @@ pub async fn reset_password(user: String, new_password: String) -> Result<(), Ap
         Ok(())
     }
     .await;
-    web::finish_form(result, "/admin/users", &[("reset", "1".into())], "/admin/users", &[])
+    web::finish_form(
+        result,
+        "/admin/users",
+        &[("reset", "1".into())],
+        "/admin/users",
+        &[],
+    )
 }

@@ -1,7 +1,8 @@
 //! The administrator's screens: districts, units, users. Plain forms throughout.
 
 use super::api::{
-    CreateDistrict, CreateUnit, CreateUser, ResetPassword, admin_districts, admin_units, admin_users,
+    CreateDistrict, CreateUnit, CreateUser, ResetPassword, admin_districts, admin_units,
+    admin_users,
 };
 use crate::AppError;
 use crate::auth::{PartnerDept, Role, SessionUser, current_user};
@@ -86,7 +87,10 @@ pub fn UnitsPage() -> impl IntoView {
         Err(AppError::Forbidden) => return view! { <ForbiddenPage /> }.into_any(),
         Err(e) => return view! { <PageError error=e /> }.into_any(),
     };
-    let data = Resource::new(|| (), |_| async { Ok::<_, AppError>((admin_districts().await?, admin_units().await?)) });
+    let data = Resource::new(
+        || (),
+        |_| async { Ok::<_, AppError>((admin_districts().await?, admin_units().await?)) },
+    );
     view! {
         <AppFrame user>
             <h1>{t!(i18n, admin.units_title)}</h1>
@@ -137,7 +141,13 @@ pub fn UsersPage() -> impl IntoView {
     };
     let data = Resource::new(
         || (),
-        |_| async { Ok::<_, AppError>((admin_districts().await?, admin_units().await?, admin_users().await?)) },
+        |_| async {
+            Ok::<_, AppError>((
+                admin_districts().await?,
+                admin_units().await?,
+                admin_users().await?,
+            ))
+        },
     );
     view! {
         <AppFrame user>
@@ -206,8 +216,8 @@ pub fn UsersPage() -> impl IntoView {
                                         <th>{t!(i18n, home.your_scope)}</th>
                                     </tr></thead>
                                     <tbody>
-                                        {users.into_iter().map(|u| view! {
-                                            <tr data-username=u.username.clone()>
+                                        {users.into_iter().map(|u| { let key = u.username.clone(); view! {
+                                            <tr data-username=key>
                                                 <td class="mono">{u.username}</td>
                                                 <td>{u.display_name}</td>
                                                 <td>{role_label(l, u.role)}</td>
@@ -217,7 +227,7 @@ pub fn UsersPage() -> impl IntoView {
                                                 }}
                                                     {u.locked.then(|| view! { " 🔒" })}</td>
                                             </tr>
-                                        }).collect_view()}
+                                        }}).collect_view()}
                                     </tbody>
                                 </table>
                             }.into_any()

@@ -65,13 +65,18 @@ async fn username_taken(db: &Db, username: &str) -> Result<bool, AppError> {
 /// Create an account after checking every field; nothing is written if any is wrong.
 pub async fn create_user(db: &Db, input: &NewUser) -> Result<String, AppError> {
     let username = rules::new_username(&input.username)?;
-    let display_name = rules::required_text(Field::DisplayName, &input.display_name, rules::DISPLAY_NAME_MAX)?;
+    let display_name = rules::required_text(
+        Field::DisplayName,
+        &input.display_name,
+        rules::DISPLAY_NAME_MAX,
+    )?;
     let phone = rules::phone(&input.phone)?;
     let password = rules::new_password(Field::Password, &input.password)?;
     if input.role.trim().is_empty() {
         return Err(AppError::invalid(Field::Role, Problem::Required));
     }
-    let role = Role::parse(input.role.trim()).ok_or(AppError::invalid(Field::Role, Problem::Invalid))?;
+    let role =
+        Role::parse(input.role.trim()).ok_or(AppError::invalid(Field::Role, Problem::Invalid))?;
     let (mut district, mut unit, mut partner) = (None, None, None);
     match role.scope_kind() {
         ScopeKind::Everything => {}
@@ -138,7 +143,8 @@ pub async fn create_user(db: &Db, input: &NewUser) -> Result<String, AppError> {
             }
         })?
         .take(0)?;
-    id.map(|i| key_of(&i)).ok_or_else(|| AppError::internal("user not created"))
+    id.map(|i| key_of(&i))
+        .ok_or_else(|| AppError::internal("user not created"))
 }
 
 /// Set a new password, lift any lock and end the user's sessions.

@@ -110,17 +110,17 @@ pub fn sign_in_password(value: &str) -> Result<String, AppError> {
 /// A new username: 3–32 of a–z, 0–9, `.`, `_`, `-`; stored lower-case.
 pub fn new_username(value: &str) -> Result<String, AppError> {
     let v = required_text(Field::Username, value, USERNAME_MAX)?.to_lowercase();
-    if char_len(&v) < USERNAME_MIN {
-        return Err(AppError::invalid(
-            Field::Username,
-            Problem::TooShort { min: USERNAME_MIN },
-        ));
-    }
     if !v
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
     {
         return Err(AppError::invalid(Field::Username, Problem::Invalid));
+    }
+    if char_len(&v) < USERNAME_MIN {
+        return Err(AppError::invalid(
+            Field::Username,
+            Problem::TooShort { min: USERNAME_MIN },
+        ));
     }
     Ok(v)
 }
@@ -132,10 +132,16 @@ pub fn new_password(field: Field, value: &str) -> Result<String, AppError> {
     }
     let len = char_len(value);
     if len < PASSWORD_MIN {
-        return Err(AppError::invalid(field, Problem::TooShort { min: PASSWORD_MIN }));
+        return Err(AppError::invalid(
+            field,
+            Problem::TooShort { min: PASSWORD_MIN },
+        ));
     }
     if len > PASSWORD_MAX {
-        return Err(AppError::invalid(field, Problem::TooLong { max: PASSWORD_MAX }));
+        return Err(AppError::invalid(
+            field,
+            Problem::TooLong { max: PASSWORD_MAX },
+        ));
     }
     let letters = value.chars().any(char::is_alphabetic);
     let digits = value.chars().any(|c| c.is_ascii_digit());
@@ -166,7 +172,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     #[test]
@@ -187,8 +195,14 @@ mod tests {
     fn lock_time_left_rounds_up_and_ends() {
         let until = Some(t0() + Duration::minutes(15));
         assert_eq!(lock_minutes_left(until, t0()), Some(15));
-        assert_eq!(lock_minutes_left(until, t0() + Duration::seconds(61)), Some(14));
-        assert_eq!(lock_minutes_left(until, t0() + Duration::minutes(14) + Duration::seconds(59)), Some(1));
+        assert_eq!(
+            lock_minutes_left(until, t0() + Duration::seconds(61)),
+            Some(14)
+        );
+        assert_eq!(
+            lock_minutes_left(until, t0() + Duration::minutes(14) + Duration::seconds(59)),
+            Some(1)
+        );
         assert_eq!(lock_minutes_left(until, t0() + Duration::minutes(15)), None);
         assert_eq!(lock_minutes_left(None, t0()), None);
     }
@@ -210,11 +224,17 @@ mod tests {
         );
         assert_eq!(
             new_username("ab"),
-            Err(AppError::invalid(Field::Username, Problem::TooShort { min: 3 }))
+            Err(AppError::invalid(
+                Field::Username,
+                Problem::TooShort { min: 3 }
+            ))
         );
         assert_eq!(
             new_username(&"a".repeat(33)),
-            Err(AppError::invalid(Field::Username, Problem::TooLong { max: 32 }))
+            Err(AppError::invalid(
+                Field::Username,
+                Problem::TooLong { max: 32 }
+            ))
         );
         assert_eq!(
             new_username("王丽"),
@@ -227,7 +247,10 @@ mod tests {
         assert!(new_password(Field::Password, "taizhou2026").is_ok());
         assert_eq!(
             new_password(Field::Password, "short1"),
-            Err(AppError::invalid(Field::Password, Problem::TooShort { min: 8 }))
+            Err(AppError::invalid(
+                Field::Password,
+                Problem::TooShort { min: 8 }
+            ))
         );
         assert_eq!(
             new_password(Field::Password, "onlyletters"),
@@ -241,7 +264,10 @@ mod tests {
 
     #[test]
     fn text_fields_are_trimmed_and_bounded_in_characters_not_bytes() {
-        assert_eq!(required_text(Field::Name, " 海陵区 ", 3), Ok("海陵区".to_string()));
+        assert_eq!(
+            required_text(Field::Name, " 海陵区 ", 3),
+            Ok("海陵区".to_string())
+        );
         assert_eq!(
             required_text(Field::Name, "海陵区编办", 3),
             Err(AppError::invalid(Field::Name, Problem::TooLong { max: 3 }))
@@ -251,9 +277,15 @@ mod tests {
 
     #[test]
     fn phone_numbers_accept_the_usual_forms() {
-        assert_eq!(phone("138 0523 1234"), Ok(Some("138 0523 1234".to_string())));
+        assert_eq!(
+            phone("138 0523 1234"),
+            Ok(Some("138 0523 1234".to_string()))
+        );
         assert_eq!(phone("+86-523-86831234").map(|p| p.is_some()), Ok(true));
         assert_eq!(phone(""), Ok(None));
-        assert_eq!(phone("call me"), Err(AppError::invalid(Field::Phone, Problem::Invalid)));
+        assert_eq!(
+            phone("call me"),
+            Err(AppError::invalid(Field::Phone, Problem::Invalid))
+        );
     }
 }

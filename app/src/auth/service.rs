@@ -106,12 +106,14 @@ pub async fn sign_in(
         .await?
         .check()?;
     let token = random_token();
-    db.query("CREATE session SET token_hash = $hash, user = $user, created_at = $now, last_seen = $now")
-        .bind(("hash", token_hash(&token)))
-        .bind(("user", cred.id.clone()))
-        .bind(("now", now))
-        .await?
-        .check()?;
+    db.query(
+        "CREATE session SET token_hash = $hash, user = $user, created_at = $now, last_seen = $now",
+    )
+    .bind(("hash", token_hash(&token)))
+    .bind(("user", cred.id.clone()))
+    .bind(("now", now))
+    .await?
+    .check()?;
     let user = load_session_user(db, &cred.id)
         .await?
         .ok_or_else(|| AppError::internal("user vanished during sign-in"))?;
@@ -167,7 +169,11 @@ struct SessionRow {
     last_seen: DateTime<Utc>,
 }
 
-pub async fn resolve_session(db: &Db, token: &str, now: DateTime<Utc>) -> Result<SessionState, AppError> {
+pub async fn resolve_session(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<SessionState, AppError> {
     let row: Option<SessionRow> = db
         .query("SELECT id, user, last_seen FROM session WHERE token_hash = $hash LIMIT 1")
         .bind(("hash", token_hash(token)))
@@ -247,26 +253,52 @@ pub async fn load_session_user(db: &Db, id: &RecordId) -> Result<Option<SessionU
     let Some(row) = row else {
         return Ok(None);
     };
-    let role = Role::parse(&row.role).ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
     let scope = match role.scope_kind() {
         super::ScopeKind::Everything => Scope::Everything,
         super::ScopeKind::District => match (&row.scope_district, row.district_name) {
-            (Some(d), Some(name)) => Scope::District { id: key_of(d), name },
-            _ => return Err(AppError::internal(format!("district user {} has no district", row.username))),
+            (Some(d), Some(name)) => Scope::District {
+                id: key_of(d),
+                name,
+            },
+            _ => {
+                return Err(AppError::internal(format!(
+                    "district user {} has no district",
+                    row.username
+                )));
+            }
         },
-        super::ScopeKind::Unit => match (&row.scope_unit, row.unit_name, &row.unit_district, row.unit_district_name) {
+        super::ScopeKind::Unit => match (
+            &row.scope_unit,
+            row.unit_name,
+            &row.unit_district,
+            row.unit_district_name,
+        ) {
             (Some(u), Some(name), Some(d), Some(district_name)) => Scope::Unit {
                 id: key_of(u),
                 name,
                 district_id: key_of(d),
                 district_name,
             },
-            _ => return Err(AppError::internal(format!("unit user {} has no unit", row.username))),
+            _ => {
+                return Err(AppError::internal(format!(
+                    "unit user {} has no unit",
+                    row.username
+                )));
+            }
         },
-        super::ScopeKind::Partner => match row.scope_partner.as_deref().and_then(PartnerDept::parse) {
-            Some(p) => Scope::Partner(p),
-            None => return Err(AppError::internal(format!("partner user {} has no department", row.username))),
-        },
+        super::ScopeKind::Partner => {
+            match row.scope_partner.as_deref().and_then(PartnerDept::parse) {
+                Some(p) => Scope::Partner(p),
+                None => {
+                    return Err(AppError::internal(format!(
+                        "partner user {} has no department",
+                        row.username
+                    )));
+                }
+            }
+        }
     };
     Ok(Some(SessionUser {
         id: key_of(&row.id),

@@ -18,7 +18,7 @@ pub struct HomeOverview {
 }
 
 #[server(endpoint = "home_overview")]
-pub async fn home_overview() -> Result<HomeOverview, AppError> {
+pub async fn load_home_overview() -> Result<HomeOverview, AppError> {
     use crate::auth::{Scope, require_user};
     use crate::org::service;
     let user = require_user()?;

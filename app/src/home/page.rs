@@ -1,4 +1,4 @@
-use super::{HomeOverview, home_overview};
+use super::{HomeOverview, load_home_overview};
 use crate::auth::{Role, SessionUser, current_user};
 use crate::i18n::*;
 use crate::ui::errors::PageError;
@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     let Some(user) = current_user() else {
         return view! { <PageError error=crate::AppError::NotSignedIn /> }.into_any();
     };
-    let overview = Resource::new(|| (), |_| home_overview());
+    let overview = Resource::new(|| (), |_| load_home_overview());
     view! {
         <AppFrame user=user.clone()>
             <Greeting user=user.clone() />

@@ -123,7 +123,12 @@ pub async fn unit_exists(db: &Db, id: &str) -> Result<bool, AppError> {
 }
 
 /// Add a district. The code is unique; returns the new id.
-pub async fn create_district(db: &Db, code: &str, name: &str, name_en: &str) -> Result<String, AppError> {
+pub async fn create_district(
+    db: &Db,
+    code: &str,
+    name: &str,
+    name_en: &str,
+) -> Result<String, AppError> {
     let code = required_text(Field::Code, code, CODE_MAX)?.to_uppercase();
     if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(AppError::invalid(Field::Code, Problem::Invalid));
@@ -148,7 +153,8 @@ pub async fn create_district(db: &Db, code: &str, name: &str, name_en: &str) -> 
         .await?
         .check()?
         .take(0)?;
-    id.map(|i| key_of(&i)).ok_or_else(|| AppError::internal("district not created"))
+    id.map(|i| key_of(&i))
+        .ok_or_else(|| AppError::internal("district not created"))
 }
 
 /// Add a unit to a district. Unit names are unique city-wide.
@@ -176,5 +182,6 @@ pub async fn create_unit(db: &Db, district_id: &str, name: &str) -> Result<Strin
         .await?
         .check()?
         .take(0)?;
-    id.map(|i| key_of(&i)).ok_or_else(|| AppError::internal("unit not created"))
+    id.map(|i| key_of(&i))
+        .ok_or_else(|| AppError::internal("unit not created"))
 }

@@ -81,7 +81,11 @@ pub fn AppFrame(user: SessionUser, children: Children) -> impl IntoView {
     let items = nav_items(locale, user.role)
         .into_iter()
         .map(|item| {
-            let current = if item.href == here { Some("page") } else { None };
+            let current = if item.href == here {
+                Some("page")
+            } else {
+                None
+            };
             view! {
                 <li>
                     <a href=item.href aria-current=current>

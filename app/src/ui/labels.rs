@@ -30,10 +30,20 @@ pub fn partner_label(locale: Locale, p: PartnerDept) -> String {
 pub fn scope_label(locale: Locale, scope: &Scope) -> String {
     match scope {
         Scope::Everything => td_string!(locale, home.scope_all).to_string(),
-        Scope::District { name, .. } => td_string!(locale, home.scope_district, district = name.clone()).to_string(),
+        Scope::District { name, .. } => {
+            td_string!(locale, home.scope_district, district = name.clone()).to_string()
+        }
         Scope::Unit {
-            name, district_name, ..
-        } => td_string!(locale, home.scope_unit, unit = name.clone(), district = district_name.clone()).to_string(),
+            name,
+            district_name,
+            ..
+        } => td_string!(
+            locale,
+            home.scope_unit,
+            unit = name.clone(),
+            district = district_name.clone()
+        )
+        .to_string(),
         Scope::Partner(p) => partner_label(locale, *p),
     }
 }
@@ -62,13 +72,19 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
         AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
         AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
         AppError::BadCredentials => td_string!(locale, errors.bad_credentials).to_string(),
-        AppError::AccountLocked { minutes } => td_string!(locale, errors.locked, minutes = *minutes).to_string(),
+        AppError::AccountLocked { minutes } => {
+            td_string!(locale, errors.locked, minutes = *minutes).to_string()
+        }
         AppError::Validation { field, problem } => {
             let field = field_label(locale, *field);
             match problem {
                 Problem::Required => td_string!(locale, errors.required, field = field).to_string(),
-                Problem::TooLong { max } => td_string!(locale, errors.too_long, field = field, max = *max).to_string(),
-                Problem::TooShort { min } => td_string!(locale, errors.too_short, field = field, min = *min).to_string(),
+                Problem::TooLong { max } => {
+                    td_string!(locale, errors.too_long, field = field, max = *max).to_string()
+                }
+                Problem::TooShort { min } => {
+                    td_string!(locale, errors.too_short, field = field, min = *min).to_string()
+                }
                 Problem::Invalid => td_string!(locale, errors.invalid, field = field).to_string(),
                 Problem::Taken => td_string!(locale, errors.taken, field = field).to_string(),
             }

@@ -8,7 +8,9 @@ use leptos_router::hooks::use_query_map;
 
 /// The value of a query parameter of the current page (e.g. a field kept after an error).
 pub fn query_value(name: &'static str) -> String {
-    use_query_map().with_untracked(|q| q.get(name)).unwrap_or_default()
+    use_query_map()
+        .with_untracked(|q| q.get(name))
+        .unwrap_or_default()
 }
 
 /// The error a refused form post brought back, if any.
