@@ -39,12 +39,12 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh in-memory database with the demo city for each run.
-    command: `${bin} --db mem:// --demo --listen 127.0.0.1:${port} --log warn`,
+    command: `${bin} --db mem:// --demo --listen 127.0.0.1:${port} --log info`,
     url: `http://127.0.0.1:${port}/login`,
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site' },
+    env: { LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site', RUST_BACKTRACE: '0' },
   },
 });

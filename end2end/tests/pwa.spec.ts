@@ -1,4 +1,7 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, chromium } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { signInAs } from './helpers';
 
 test('the islands hydrate and the service worker takes control', async ({ page }) => {
@@ -8,18 +11,31 @@ test('the islands hydrate and the service worker takes control', async ({ page }
   expect(scope).toMatch(/\/$/);
 });
 
-test('Chromium reports the app installable with no errors', async ({ page, context }) => {
-  await page.goto('/login');
-  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
-  const manifest = await (await page.request.get('/manifest.webmanifest')).json();
-  expect(manifest.display).toBe('standalone');
-  expect(manifest.short_name).toBe('整改通');
-  const cdp = await context.newCDPSession(page);
-  const { errors } = await cdp.send('Page.getInstallabilityErrors');
-  expect(errors).toEqual([]);
-  const { url, errors: manifestErrors } = await cdp.send('Page.getAppManifest') as any;
-  expect(url).toContain('/manifest.webmanifest');
-  expect(manifestErrors).toEqual([]);
+test('Chromium reports the app installable with no errors', async ({ baseURL }, info) => {
+  // Installability is judged for a real profile, not an incognito-like test context.
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-install-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...(info.project.use.launchOptions ?? {}),
+    viewport: info.project.use.viewport,
+    baseURL,
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto('/login');
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    const manifest = await (await page.request.get('/manifest.webmanifest')).json();
+    expect(manifest.display).toBe('standalone');
+    expect(manifest.short_name).toBe('整改通');
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+    const { url, errors } = await cdp.send('Page.getAppManifest');
+    expect(url).toContain('/manifest.webmanifest');
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
 });
 
 test('with the network cut, the offline page shows', async ({ page, context }) => {
