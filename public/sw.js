@@ -1,14 +1,13 @@
 // 整改通 service worker: keeps the app shell and the pages a user opened readable
 // offline, and serves the offline page when the network is gone and nothing is cached.
 // Nothing here talks to any host but this app's own.
-const VERSION = 'v1';
+// The server fills in the version and the hashed asset names (server/src/pwa.rs).
+const VERSION = '__VERSION__';
 const SHELL = `rectify-shell-${VERSION}`;
 const PAGES = `rectify-pages-${VERSION}`;
 const SHELL_FILES = [
   '/offline',
-  '/pkg/rectify.css',
-  '/pkg/rectify.js',
-  '/pkg/rectify.wasm',
+  '__SHELL_ASSETS__',
   '/manifest.webmanifest',
   '/icons/icon-192.png',
   '/icons/icon-512.png',

@@ -182,13 +182,7 @@ pub async fn ensure_demo_city(db: &Db) -> Result<(), AppError> {
     for (sort, (username, name, role, district_code, unit_name, partner)) in
         ACCOUNTS.iter().enumerate()
     {
-        let taken: Vec<IdOnly> = db
-            .query("SELECT id FROM user WHERE username = $username")
-            .bind(("username", username.to_string()))
-            .await?
-            .check()?
-            .take(0)?;
-        if !taken.is_empty() {
+        if crate::admin::service::username_taken(db, username).await? {
             continue;
         }
         let district: Option<surrealdb::types::RecordId> = db

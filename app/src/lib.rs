@@ -11,6 +11,7 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod home;
+pub mod ledger;
 pub mod org;
 pub mod ui;
 #[cfg(feature = "ssr")]

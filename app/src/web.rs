@@ -50,9 +50,12 @@ fn parts() -> Option<Parts> {
 
 /// The value of a request cookie.
 pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
+    cookie_value(&parts()?.headers, name)
+}
+
+/// The value of cookie `name` in a request's headers.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -2,6 +2,7 @@
 //! router. `main.rs` is only the command line.
 
 pub mod config;
+pub mod pwa;
 pub mod session;
 
 use app::db::Db;
@@ -10,7 +11,7 @@ use app::web::Settings;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use axum::routing::post;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tower_http::compression::CompressionLayer;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/api/{*fn_name}", post(server_fns))
+        .route("/sw.js", get(pwa::service_worker))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -51,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::session_middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            options.clone(),
+            pwa::cache_hashed_assets,
         ))
         .layer(CompressionLayer::new())
         .with_state(options)

@@ -47,7 +47,10 @@ async fn create_admin(
     };
     match app::admin::service::create_user(db, &input).await {
         Ok(id) => {
-            println!("administrator {} created (user:{id})", input.username);
+            // The name to sign in with, as stored (trimmed, lower-case).
+            let username =
+                app::auth::rules::new_username(&input.username).unwrap_or(input.username);
+            println!("administrator {username} created (user:{id})");
             Ok(())
         }
         Err(e) => anyhow::bail!("administrator not created: {e}"),
@@ -64,6 +67,14 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
     let mut leptos_options = leptos::prelude::get_configuration(None)?.leptos_options;
     leptos_options.site_addr = options.listen;
     leptos_options.site_root = options.site_root.clone().into();
+    // cargo-leptos writes the content hashes of the JS, WASM and CSS beside the binary.
+    leptos_options.hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()
+                .map(|dir| dir.join(leptos_options.hash_file.as_ref()).exists())
+        })
+        .unwrap_or(false);
     let state = AppState {
         db,
         settings: Settings {

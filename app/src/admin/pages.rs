@@ -7,7 +7,7 @@ use super::api::{
 use crate::AppError;
 use crate::auth::{PartnerDept, Role, SessionUser, current_user};
 use crate::i18n::*;
-use crate::ui::errors::{ForbiddenPage, PageError};
+use crate::ui::errors::PageError;
 use crate::ui::frame::AppFrame;
 use crate::ui::labels::{partner_label, role_label};
 use crate::ui::notice::{ErrorNotice, SuccessNotice, query_value};
@@ -35,7 +35,6 @@ pub fn DistrictsPage() -> impl IntoView {
     let i18n = use_i18n();
     let user = match administrator() {
         Ok(u) => u,
-        Err(AppError::Forbidden) => return view! { <ForbiddenPage /> }.into_any(),
         Err(e) => return view! { <PageError error=e /> }.into_any(),
     };
     let districts = Resource::new(|| (), |_| admin_districts());
@@ -84,7 +83,6 @@ pub fn UnitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let user = match administrator() {
         Ok(u) => u,
-        Err(AppError::Forbidden) => return view! { <ForbiddenPage /> }.into_any(),
         Err(e) => return view! { <PageError error=e /> }.into_any(),
     };
     let data = Resource::new(
@@ -136,7 +134,6 @@ pub fn UsersPage() -> impl IntoView {
     let i18n = use_i18n();
     let user = match administrator() {
         Ok(u) => u,
-        Err(AppError::Forbidden) => return view! { <ForbiddenPage /> }.into_any(),
         Err(e) => return view! { <PageError error=e /> }.into_any(),
     };
     let data = Resource::new(

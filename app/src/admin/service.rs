@@ -52,7 +52,7 @@ pub async fn list_users(db: &Db, now: DateTime<Utc>) -> Result<Vec<UserSummary>,
         .collect())
 }
 
-async fn username_taken(db: &Db, username: &str) -> Result<bool, AppError> {
+pub async fn username_taken(db: &Db, username: &str) -> Result<bool, AppError> {
     let found: Option<RecordId> = db
         .query("SELECT VALUE id FROM user WHERE username = $username LIMIT 1")
         .bind(("username", username.to_string()))
@@ -154,13 +154,7 @@ pub async fn reset_password(db: &Db, user_id: &str, new_password: &str) -> Resul
     }
     let password = rules::new_password(Field::NewPassword, new_password)?;
     let id = record("user", user_id.trim());
-    let exists: Option<RecordId> = db
-        .query("SELECT VALUE id FROM ONLY $id")
-        .bind(("id", id.clone()))
-        .await?
-        .check()?
-        .take(0)?;
-    if exists.is_none() {
+    if !crate::db::exists(db, &id).await? {
         return Err(AppError::invalid(Field::User, Problem::Invalid));
     }
     let hash = hash_password(password).await?;

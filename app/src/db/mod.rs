@@ -69,6 +69,17 @@ pub fn key_of(id: &RecordId) -> String {
     }
 }
 
+/// Whether the record exists.
+pub async fn exists(db: &Db, id: &RecordId) -> Result<bool, surrealdb::Error> {
+    let found: Option<RecordId> = db
+        .query("SELECT VALUE id FROM ONLY $id")
+        .bind(("id", id.clone()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(found.is_some())
+}
+
 /// A record id of `table` from the key a browser sent back.
 pub fn record(table: &str, key: &str) -> RecordId {
     RecordId::new(table, key.to_string())

@@ -103,23 +103,11 @@ pub async fn counts(db: &Db) -> Result<OrgCounts, AppError> {
 }
 
 pub async fn district_exists(db: &Db, id: &str) -> Result<bool, AppError> {
-    let found: Option<RecordId> = db
-        .query("SELECT VALUE id FROM ONLY $id")
-        .bind(("id", record("district", id)))
-        .await?
-        .check()?
-        .take(0)?;
-    Ok(found.is_some())
+    Ok(crate::db::exists(db, &record("district", id)).await?)
 }
 
 pub async fn unit_exists(db: &Db, id: &str) -> Result<bool, AppError> {
-    let found: Option<RecordId> = db
-        .query("SELECT VALUE id FROM ONLY $id")
-        .bind(("id", record("unit", id)))
-        .await?
-        .check()?
-        .take(0)?;
-    Ok(found.is_some())
+    Ok(crate::db::exists(db, &record("unit", id)).await?)
 }
 
 /// Add a district. The code is unique; returns the new id.

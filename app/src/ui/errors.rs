@@ -64,9 +64,23 @@ pub fn ServerErrorPage() -> impl IntoView {
 #[component]
 pub fn PageError(error: crate::AppError) -> impl IntoView {
     match error {
+        // The session middleware normally sends these to the sign-in page first.
+        crate::AppError::NotSignedIn => view! { <SignInNeededPage /> }.into_any(),
         crate::AppError::Forbidden => view! { <ForbiddenPage /> }.into_any(),
         crate::AppError::NotFound => view! { <NotFoundPage /> }.into_any(),
         _ => view! { <ServerErrorPage /> }.into_any(),
+    }
+}
+
+#[component]
+fn SignInNeededPage() -> impl IntoView {
+    let i18n = use_i18n();
+    set_status(401);
+    view! {
+        <main class="error-page" id="main" data-status=401>
+            <h1>{t!(i18n, errors.not_signed_in)}</h1>
+            <a class="button" href="/login">{t!(i18n, login.title)}</a>
+        </main>
     }
 }
 

@@ -13,7 +13,7 @@ use crate::home::page::HomePage;
 use crate::i18n::*;
 use errors::{NotFoundPage, OfflinePage};
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -29,6 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
                 <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
@@ -43,12 +44,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/rectify.css" />
         <Link rel="manifest" href="/manifest.webmanifest" />
         <Link rel="icon" href="/icons/icon-192.png" />
         <Link rel="apple-touch-icon" href="/icons/icon-192.png" />
         <Meta name="theme-color" content="#b3261e" />
-        <Meta name="description" content="整改通 · 机构编制问题整改台账" />
         <I18nContextProvider>
             <AppTitle />
             <Router>
@@ -70,5 +69,8 @@ pub fn App() -> impl IntoView {
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <Title text=move || format!("{} · {}", t_string!(i18n, app_name), t_string!(i18n, app_tagline)) /> }
+    view! {
+        <Title text=move || format!("{} · {}", t_string!(i18n, app_name), t_string!(i18n, app_tagline)) />
+        <Meta name="description" content=move || t_string!(i18n, app_tagline).to_string() />
+    }
 }
