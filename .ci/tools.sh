@@ -20,11 +20,8 @@ rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine)"
-  # Its release profile asks for fat LTO and one codegen unit: ~15 min on two cores for
-  # a tool that mostly starts other programs. Build it plainly optimised instead.
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-    cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (once per machine, ~15 min)"
+  cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi
 
 # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.

@@ -1,9 +1,9 @@
 //! Per request: resolve the session cookie to a user once (the pages and server
 //! functions read it from the request extensions), send signed-out visitors to the
-//! sign-in page, and make Simplified Chinese the language until the user picks another.
+//! sign-in page, and render in the user's language (Simplified Chinese until they pick another).
 
 use crate::AppState;
-use app::auth::service::{LOCALE_COOKIE, SESSION_COOKIE, SessionState, resolve_session};
+use app::auth::service::{LOCALE_COOKIE, LOCALES, SESSION_COOKIE, SessionState, resolve_session};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -25,22 +25,15 @@ fn needs_sign_in(path: &str) -> bool {
     !asset && path != "/login" && path != "/offline"
 }
 
-/// Without a language cookie, render in Simplified Chinese (not the browser's language).
-fn default_locale(req: &mut Request) {
-    if cookie(req, LOCALE_COOKIE).is_some() {
-        return;
-    }
-    let existing = req
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let value = match existing {
-        Some(c) if !c.trim().is_empty() => format!("{c}; {LOCALE_COOKIE}=zh"),
-        _ => format!("{LOCALE_COOKIE}=zh"),
-    };
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        req.headers_mut().insert(header::COOKIE, v);
+/// Render in the language the user chose (the locale cookie), else Simplified Chinese,
+/// whatever the browser prefers: leptos_i18n reads the locale from Accept-Language, and
+/// its own cookie is off (it would set one per page path).
+fn choose_locale(req: &mut Request) {
+    let locale = cookie(req, LOCALE_COOKIE)
+        .filter(|l| LOCALES.contains(&l.as_str()))
+        .unwrap_or_else(|| "zh".to_string());
+    if let Ok(v) = HeaderValue::from_str(&locale) {
+        req.headers_mut().insert(header::ACCEPT_LANGUAGE, v);
     }
 }
 
@@ -49,7 +42,7 @@ pub async fn session_middleware(
     mut req: Request,
     next: Next,
 ) -> Response {
-    default_locale(&mut req);
+    choose_locale(&mut req);
     let path = req.uri().path().to_string();
     let mut expired = false;
     if let Some(token) = cookie(&req, SESSION_COOKIE).filter(|t| !t.is_empty()) {

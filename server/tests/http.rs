@@ -198,8 +198,8 @@ async fn signing_in_sets_a_safe_session_cookie_and_opens_the_home() {
     );
     assert!(
         reply
-            .cookie("i18n_pref_locale")
-            .is_some_and(|c| c.starts_with("i18n_pref_locale=zh"))
+            .cookie("rectify_locale")
+            .is_some_and(|c| c.starts_with("rectify_locale=zh"))
     );
     let cookie = session.split(';').next().unwrap_or_default().to_string();
     let home = app.get("/", &cookie).await;
@@ -336,6 +336,9 @@ async fn the_administrator_creates_a_district_and_a_bad_one_is_explained() {
     assert_eq!(ok.location(), "/admin/districts?saved=1");
     let page = app.get("/admin/districts", &cookie).await;
     assert!(page.body.contains("医药高新区") && page.body.contains("YZ"));
+    // Pages set no cookies of their own (a cookie without Path=/ would shadow the
+    // language choice under /admin).
+    assert!(page.cookies().is_empty(), "{:?}", page.cookies());
     let bad = app
         .post_form(
             "/api/create_district",
@@ -362,7 +365,7 @@ async fn an_unknown_page_is_a_404_in_the_users_language() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("页面不存在"));
     let english = app
-        .get("/no-such-page", &format!("{cookie}; i18n_pref_locale=en"))
+        .get("/no-such-page", &format!("{cookie}; rectify_locale=en"))
         .await;
     assert!(english.body.contains("Page not found"));
 }
@@ -381,16 +384,16 @@ async fn the_language_switch_sets_the_cookie_and_returns_to_the_page() {
     assert_eq!(reply.location(), "/login?signed_out=1");
     assert!(
         reply
-            .cookie("i18n_pref_locale")
-            .is_some_and(|c| c.starts_with("i18n_pref_locale=en"))
+            .cookie("rectify_locale")
+            .is_some_and(|c| c.starts_with("rectify_locale=en"))
     );
-    let page = app.get("/login", "i18n_pref_locale=en").await;
+    let page = app.get("/login", "rectify_locale=en").await;
     assert!(page.body.contains(r#"lang="en""#));
     assert!(page.body.contains("Sign in"));
     let refused = app
         .post_form("/api/set_language", &[("lang", "fr")], "", "/login")
         .await;
-    assert!(refused.cookie("i18n_pref_locale").is_none());
+    assert!(refused.cookie("rectify_locale").is_none());
 }
 
 #[tokio::test]

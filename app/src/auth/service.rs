@@ -9,8 +9,9 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 /// The session cookie (HttpOnly): a random token whose sha256 is stored in `session`.
 pub const SESSION_COOKIE: &str = "rectify_session";
-/// The language cookie leptos_i18n reads; kept equal to the user's saved choice.
-pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
+/// The language cookie (Path=/); kept equal to the user's saved choice. The server turns it
+/// into the Accept-Language that leptos_i18n renders with (see the session middleware).
+pub const LOCALE_COOKIE: &str = "rectify_locale";
 pub const LOCALES: [&str; 2] = ["zh", "en"];
 
 #[derive(SurrealValue)]

@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" href="/icons/icon-192.png" />
         <Link rel="apple-touch-icon" href="/icons/icon-192.png" />
         <Meta name="theme-color" content="#b3261e" />
-        <I18nContextProvider>
+        <I18nContextProvider enable_cookie=false>
             <AppTitle />
             <Router>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
