@@ -13,16 +13,20 @@ fn cookie(req: &Request, name: &str) -> Option<String> {
     app::web::cookie_value(req.headers(), name)
 }
 
-/// Pages (not assets, not server functions) that need a signed-in user.
-fn needs_sign_in(path: &str) -> bool {
-    let asset = path.starts_with("/pkg/")
+/// Static files (the WASM bundle, icons, manifest, service worker): no session needed,
+/// so no database look-up on the hot path of a page load.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
         || path.starts_with("/icons/")
-        || path.starts_with("/api/")
         || path
             .rsplit('/')
             .next()
-            .is_some_and(|last| last.contains('.'));
-    !asset && path != "/login" && path != "/offline"
+            .is_some_and(|last| last.contains('.'))
+}
+
+/// Pages (not assets, not server functions) that need a signed-in user.
+fn needs_sign_in(path: &str) -> bool {
+    !is_asset(path) && !path.starts_with("/api/") && path != "/login" && path != "/offline"
 }
 
 /// Render in the language the user chose (the locale cookie), else Simplified Chinese,
@@ -44,6 +48,9 @@ pub async fn session_middleware(
 ) -> Response {
     choose_locale(&mut req);
     let path = req.uri().path().to_string();
+    if is_asset(&path) {
+        return next.run(req).await;
+    }
     let mut expired = false;
     if let Some(token) = cookie(&req, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         match resolve_session(&state.db, &token, chrono::Utc::now()).await {
