@@ -25,10 +25,41 @@ pub enum Field {
     Code,
     NewPassword,
     User,
+    Item,
+    Source,
+    Category,
+    Nature,
+    Description,
+    LegalBasis,
+    Quantity,
+    FoundOn,
+    FoundIn,
+    Deadline,
+    SupervisingOffice,
+    HeadName,
+    HandlerName,
+    HandlerPhone,
+    Reason,
+    Measures,
+    Due,
+    Owner,
+    Digest,
+    NextReview,
+    Text,
+    Remaining,
+    Files,
+    Opinion,
+    CoSigners,
+    Dept,
+    RecurrenceOf,
+    Extension,
+    NewDeadline,
+    Note,
+    NextSteps,
 }
 
 impl Field {
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 43] = [
         Field::Username,
         Field::Password,
         Field::DisplayName,
@@ -41,6 +72,37 @@ impl Field {
         Field::Code,
         Field::NewPassword,
         Field::User,
+        Field::Item,
+        Field::Source,
+        Field::Category,
+        Field::Nature,
+        Field::Description,
+        Field::LegalBasis,
+        Field::Quantity,
+        Field::FoundOn,
+        Field::FoundIn,
+        Field::Deadline,
+        Field::SupervisingOffice,
+        Field::HeadName,
+        Field::HandlerName,
+        Field::HandlerPhone,
+        Field::Reason,
+        Field::Measures,
+        Field::Due,
+        Field::Owner,
+        Field::Digest,
+        Field::NextReview,
+        Field::Text,
+        Field::Remaining,
+        Field::Files,
+        Field::Opinion,
+        Field::CoSigners,
+        Field::Dept,
+        Field::RecurrenceOf,
+        Field::Extension,
+        Field::NewDeadline,
+        Field::Note,
+        Field::NextSteps,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +119,37 @@ impl Field {
             Field::Code => "code",
             Field::NewPassword => "new_password",
             Field::User => "user",
+            Field::Item => "item",
+            Field::Source => "source",
+            Field::Category => "category",
+            Field::Nature => "nature",
+            Field::Description => "description",
+            Field::LegalBasis => "legal_basis",
+            Field::Quantity => "quantity",
+            Field::FoundOn => "found_on",
+            Field::FoundIn => "found_in",
+            Field::Deadline => "deadline",
+            Field::SupervisingOffice => "supervising_office",
+            Field::HeadName => "head_name",
+            Field::HandlerName => "handler_name",
+            Field::HandlerPhone => "handler_phone",
+            Field::Reason => "reason",
+            Field::Measures => "measures",
+            Field::Due => "due",
+            Field::Owner => "owner",
+            Field::Digest => "digest",
+            Field::NextReview => "next_review",
+            Field::Text => "text",
+            Field::Remaining => "remaining",
+            Field::Files => "files",
+            Field::Opinion => "opinion",
+            Field::CoSigners => "co_signers",
+            Field::Dept => "dept",
+            Field::RecurrenceOf => "recurrence_of",
+            Field::Extension => "extension",
+            Field::NewDeadline => "new_deadline",
+            Field::Note => "note",
+            Field::NextSteps => "next_steps",
         }
     }
 
@@ -70,10 +163,22 @@ impl Field {
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     Required,
-    TooLong { max: u32 },
-    TooShort { min: u32 },
+    TooLong {
+        max: u32,
+    },
+    TooShort {
+        min: u32,
+    },
     Invalid,
     Taken,
+    /// A date that must come after the current one.
+    NotLater,
+    /// An uploaded file bigger than the limit.
+    FileTooLarge {
+        max_mb: u32,
+    },
+    /// An uploaded file of a kind not accepted (judged from its content).
+    FileType,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -91,6 +196,10 @@ pub enum AppError {
     AccountLocked { minutes: i64 },
     #[error("invalid {field:?}: {problem:?}")]
     Validation { field: Field, problem: Problem },
+    /// The step is not possible in the item's present state (it may have moved on
+    /// while the page was open).
+    #[error("not possible in this state")]
+    WrongState,
     #[error("rate limited")]
     RateLimited,
     /// A request the server could not decode (malformed form or body).
@@ -114,6 +223,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::BadCredentials | AppError::AccountLocked { .. } => 401,
             AppError::Validation { .. } | AppError::BadRequest => 400,
+            AppError::WrongState => 409,
             AppError::RateLimited => 429,
             AppError::Internal => 500,
         }
@@ -151,9 +261,16 @@ impl AppError {
                     }
                     Problem::Invalid => q.push(("problem", "invalid".into())),
                     Problem::Taken => q.push(("problem", "taken".into())),
+                    Problem::NotLater => q.push(("problem", "not_later".into())),
+                    Problem::FileTooLarge { max_mb } => {
+                        q.push(("problem", "file_too_large".into()));
+                        q.push(("limit", max_mb.to_string()));
+                    }
+                    Problem::FileType => q.push(("problem", "file_type".into())),
                 }
                 q
             }
+            AppError::WrongState => vec![kind("wrong_state")],
             AppError::RateLimited => vec![kind("rate_limited")],
             AppError::BadRequest => vec![kind("bad_request")],
             AppError::Internal => vec![kind("internal")],
@@ -180,10 +297,14 @@ impl AppError {
                     "too_short" => Problem::TooShort { min: limit()? },
                     "invalid" => Problem::Invalid,
                     "taken" => Problem::Taken,
+                    "not_later" => Problem::NotLater,
+                    "file_too_large" => Problem::FileTooLarge { max_mb: limit()? },
+                    "file_type" => Problem::FileType,
                     _ => return None,
                 };
                 AppError::Validation { field, problem }
             }
+            "wrong_state" => AppError::WrongState,
             "rate_limited" => AppError::RateLimited,
             "bad_request" => AppError::BadRequest,
             "internal" => AppError::Internal,
@@ -200,6 +321,15 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         match value {
             E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => AppError::BadRequest,
             _ => AppError::Internal,
+        }
+    }
+}
+
+impl From<crate::ledger::lifecycle::Refusal> for AppError {
+    fn from(r: crate::ledger::lifecycle::Refusal) -> Self {
+        match r {
+            crate::ledger::lifecycle::Refusal::WrongState => AppError::WrongState,
+            crate::ledger::lifecycle::Refusal::NotAllowed => AppError::Forbidden,
         }
     }
 }
@@ -234,6 +364,10 @@ mod tests {
             AppError::invalid(Field::Password, Problem::TooShort { min: 8 }),
             AppError::invalid(Field::Phone, Problem::Invalid),
             AppError::invalid(Field::Code, Problem::Taken),
+            AppError::invalid(Field::NewDeadline, Problem::NotLater),
+            AppError::invalid(Field::Files, Problem::FileTooLarge { max_mb: 10 }),
+            AppError::invalid(Field::Files, Problem::FileType),
+            AppError::WrongState,
             AppError::RateLimited,
             AppError::BadRequest,
             AppError::Internal,

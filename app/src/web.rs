@@ -15,6 +15,8 @@ pub struct Settings {
     pub demo: bool,
     /// Always mark cookies `Secure` (set when a TLS proxy does not send X-Forwarded-Proto).
     pub secure_cookies: bool,
+    /// Where evidence files are kept (named by their sha256).
+    pub files_dir: std::path::PathBuf,
 }
 
 pub fn db() -> Result<Db, AppError> {
@@ -25,6 +27,7 @@ pub fn settings() -> Settings {
     use_context::<Settings>().unwrap_or(Settings {
         demo: false,
         secure_cookies: false,
+        files_dir: std::path::PathBuf::from("data/files"),
     })
 }
 

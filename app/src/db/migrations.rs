@@ -10,11 +10,18 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "organisation and accounts",
-    sql: include_str!("migrations/0001_accounts.surql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "organisation and accounts",
+        sql: include_str!("migrations/0001_accounts.surql"),
+    },
+    Migration {
+        version: 2,
+        name: "the rectification ledger",
+        sql: include_str!("migrations/0002_ledger.surql"),
+    },
+];
 
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

@@ -4,6 +4,9 @@
 use crate::auth::{PartnerDept, Role, Scope};
 use crate::error::{AppError, Field, Problem};
 use crate::i18n::*;
+use crate::ledger::acceptance::CoSigner;
+use crate::ledger::lifecycle::{Nature, Status};
+use crate::ledger::{Action, ListEntry};
 
 pub fn role_label(locale: Locale, role: Role) -> String {
     match role {
@@ -62,6 +65,37 @@ pub fn field_label(locale: Locale, field: Field) -> String {
         Field::Code => td_string!(locale, fields.code),
         Field::NewPassword => td_string!(locale, fields.new_password),
         Field::User => td_string!(locale, fields.user),
+        Field::Item => td_string!(locale, fields.item),
+        Field::Source => td_string!(locale, fields.source),
+        Field::Category => td_string!(locale, fields.category),
+        Field::Nature => td_string!(locale, fields.nature),
+        Field::Description => td_string!(locale, fields.description),
+        Field::LegalBasis => td_string!(locale, fields.legal_basis),
+        Field::Quantity => td_string!(locale, fields.quantity),
+        Field::FoundOn => td_string!(locale, fields.found_on),
+        Field::FoundIn => td_string!(locale, fields.found_in),
+        Field::Deadline => td_string!(locale, fields.deadline),
+        Field::SupervisingOffice => td_string!(locale, fields.supervising_office),
+        Field::HeadName => td_string!(locale, fields.head_name),
+        Field::HandlerName => td_string!(locale, fields.handler_name),
+        Field::HandlerPhone => td_string!(locale, fields.handler_phone),
+        Field::Reason => td_string!(locale, fields.reason),
+        Field::Measures => td_string!(locale, fields.measures),
+        Field::Due => td_string!(locale, fields.due),
+        Field::Owner => td_string!(locale, fields.owner),
+        Field::Digest => td_string!(locale, fields.digest),
+        Field::NextReview => td_string!(locale, fields.next_review),
+        Field::Text => td_string!(locale, fields.text),
+        Field::Remaining => td_string!(locale, fields.remaining),
+        Field::Files => td_string!(locale, fields.files),
+        Field::Opinion => td_string!(locale, fields.opinion),
+        Field::CoSigners => td_string!(locale, fields.co_signers),
+        Field::Dept => td_string!(locale, fields.dept),
+        Field::RecurrenceOf => td_string!(locale, fields.recurrence_of),
+        Field::Extension => td_string!(locale, fields.extension),
+        Field::NewDeadline => td_string!(locale, fields.new_deadline),
+        Field::Note => td_string!(locale, fields.note),
+        Field::NextSteps => td_string!(locale, fields.next_steps),
     }
     .to_string()
 }
@@ -87,10 +121,105 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
                 }
                 Problem::Invalid => td_string!(locale, errors.invalid, field = field).to_string(),
                 Problem::Taken => td_string!(locale, errors.taken, field = field).to_string(),
+                Problem::NotLater => {
+                    td_string!(locale, errors.not_later, field = field).to_string()
+                }
+                Problem::FileTooLarge { max_mb } => {
+                    td_string!(locale, errors.file_too_large, field = field, max = *max_mb)
+                        .to_string()
+                }
+                Problem::FileType => {
+                    td_string!(locale, errors.file_type, field = field).to_string()
+                }
             }
         }
+        AppError::WrongState => td_string!(locale, errors.wrong_state).to_string(),
         AppError::RateLimited => td_string!(locale, errors.rate_limited).to_string(),
         AppError::BadRequest => td_string!(locale, errors.bad_request).to_string(),
         AppError::Internal => td_string!(locale, errors.internal).to_string(),
+    }
+}
+
+pub fn status_label(locale: Locale, status: Status) -> String {
+    match status {
+        Status::Registered => td_string!(locale, status.registered),
+        Status::Issued => td_string!(locale, status.issued),
+        Status::Acknowledged => td_string!(locale, status.acknowledged),
+        Status::PlanReview => td_string!(locale, status.plan_review),
+        Status::InRectification => td_string!(locale, status.in_rectification),
+        Status::Digesting => td_string!(locale, status.digesting),
+        Status::ClosureRequested => td_string!(locale, status.closure_requested),
+        Status::Closed => td_string!(locale, status.closed),
+        Status::Withdrawn => td_string!(locale, status.withdrawn),
+    }
+    .to_string()
+}
+
+pub fn nature_label(locale: Locale, nature: Nature) -> String {
+    match nature {
+        Nature::Violation => td_string!(locale, nature.violation),
+        Nature::PolicyCaused => td_string!(locale, nature.policy_caused),
+    }
+    .to_string()
+}
+
+pub fn co_signer_label(locale: Locale, c: CoSigner) -> String {
+    match c {
+        CoSigner::Central => td_string!(locale, cosigner.central).to_string(),
+        CoSigner::Partner(p) => partner_label(locale, p),
+    }
+}
+
+pub fn action_label(locale: Locale, action: Action) -> String {
+    match action {
+        Action::Issue => td_string!(locale, action.issue),
+        Action::Acknowledge => td_string!(locale, action.acknowledge),
+        Action::SubmitPlan => td_string!(locale, action.submit_plan),
+        Action::ApprovePlan => td_string!(locale, action.approve_plan),
+        Action::ReturnPlan => td_string!(locale, action.return_plan),
+        Action::ReportProgress => td_string!(locale, action.report_progress),
+        Action::RequestExtension => td_string!(locale, action.request_extension),
+        Action::DecideExtension => td_string!(locale, action.decide_extension),
+        Action::RequestClosure => td_string!(locale, action.request_closure),
+        Action::CoSign => td_string!(locale, action.co_sign),
+        Action::Withdraw => td_string!(locale, action.withdraw),
+        Action::Notify => td_string!(locale, action.notify),
+        Action::Comment => td_string!(locale, action.comment),
+        Action::RegisterRecurrence => td_string!(locale, action.register_recurrence),
+    }
+    .to_string()
+}
+
+/// The name of a history event's action; unknown names are shown as stored.
+pub fn event_label(locale: Locale, action: &str) -> String {
+    match action {
+        "register" => td_string!(locale, event.register),
+        "issue" => td_string!(locale, event.issue),
+        "acknowledge" => td_string!(locale, event.acknowledge),
+        "submit_plan" => td_string!(locale, event.submit_plan),
+        "approve_plan" => td_string!(locale, event.approve_plan),
+        "return_plan" => td_string!(locale, event.return_plan),
+        "report_progress" => td_string!(locale, event.report_progress),
+        "complete_measure" => td_string!(locale, event.complete_measure),
+        "request_extension" => td_string!(locale, event.request_extension),
+        "approve_extension" => td_string!(locale, event.approve_extension),
+        "refuse_extension" => td_string!(locale, event.refuse_extension),
+        "request_closure" => td_string!(locale, event.request_closure),
+        "pass_acceptance" => td_string!(locale, event.pass_acceptance),
+        "return_acceptance" => td_string!(locale, event.return_acceptance),
+        "withdraw" => td_string!(locale, event.withdraw),
+        "notify" => td_string!(locale, event.notify),
+        "notification_read" => td_string!(locale, event.notification_read),
+        "comment" => td_string!(locale, event.comment),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// A category's or source's name in the user's language.
+pub fn entry_name(locale: Locale, entry: &ListEntry) -> String {
+    match locale {
+        Locale::en => entry.name_en.clone(),
+        _ => entry.name.clone(),
     }
 }

@@ -1,0 +1,209 @@
+//! The ledger in the database. Server only.
+//!
+//! Every function takes the caller and checks, here on the server, that the item is in
+//! the caller's scope (an item outside it is "not found", so its existence does not
+//! leak) and that the step is theirs under the lifecycle rules. Every change is written
+//! in one transaction together with its event in the hash chain.
+
+mod history;
+mod read;
+mod register;
+mod steps;
+
+pub use history::{ChainReport, verify_ledger};
+pub use read::{
+    acceptance_queue, attachment_for_download, get_item, list_categories, list_items, list_sources,
+    unit_items,
+};
+pub use register::{add_list_entry, register_item};
+pub use steps::*;
+
+use super::acceptance::{CoSigner, Round};
+use super::lifecycle::{Actor, Nature, Status};
+use crate::AppError;
+use crate::auth::{Role, Scope, SessionUser};
+use crate::db::{Db, key_of, record};
+use chrono::{DateTime, Utc};
+use surrealdb::types::{RecordId, SurrealValue, Value};
+
+/// The fields every item query selects, with the names and derived values pages need.
+pub(crate) const ITEM_FIELDS: &str = "id, number, unit, district, unit.name AS unit_name,
+    district.name AS district_name, source, category, nature, status, description, legal_basis,
+    quantity_baseline, quantity_remaining, found_on, found_in, original_deadline,
+    approved_deadline, supervising_office, head_name, handler_name, handler_phone,
+    registered_at, plan_returned_reason, next_review, closure_note, co_signers,
+    acceptance_round, closed_on, closed_on_time, withdrawn_reason, recurrence_of,
+    recurrence_of.number AS recurrence_number, shared_with,
+    (SELECT VALUE owner FROM measure WHERE item = $parent.id) AS owners,
+    (SELECT VALUE co_signer FROM acceptance
+        WHERE item = $parent.id AND round = $parent.acceptance_round AND passed = true) AS passed,
+    count((SELECT id FROM extension WHERE item = $parent.id AND decision = NONE)) > 0
+        AS extension_pending";
+
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub(crate) struct ItemRow {
+    pub id: RecordId,
+    pub number: String,
+    pub unit: RecordId,
+    pub district: RecordId,
+    pub unit_name: String,
+    pub district_name: String,
+    pub source: String,
+    pub category: String,
+    pub nature: String,
+    pub status: String,
+    pub description: String,
+    pub legal_basis: String,
+    pub quantity_baseline: Option<i64>,
+    pub quantity_remaining: Option<i64>,
+    pub found_on: String,
+    pub found_in: String,
+    pub original_deadline: String,
+    pub approved_deadline: String,
+    pub supervising_office: String,
+    pub head_name: String,
+    pub handler_name: String,
+    pub handler_phone: String,
+    pub registered_at: DateTime<Utc>,
+    pub plan_returned_reason: Option<String>,
+    pub next_review: Option<String>,
+    pub closure_note: Option<String>,
+    pub co_signers: Vec<String>,
+    pub acceptance_round: i64,
+    pub closed_on: Option<String>,
+    pub closed_on_time: Option<bool>,
+    pub withdrawn_reason: Option<String>,
+    pub recurrence_of: Option<RecordId>,
+    pub recurrence_number: Option<String>,
+    pub shared_with: Vec<String>,
+    pub owners: Vec<String>,
+    pub passed: Vec<String>,
+    pub extension_pending: bool,
+}
+
+impl ItemRow {
+    pub fn status(&self) -> Result<Status, AppError> {
+        serde_plain(&self.status)
+    }
+
+    pub fn nature(&self) -> Result<Nature, AppError> {
+        serde_plain(&self.nature)
+    }
+
+    pub fn co_signers(&self) -> Vec<CoSigner> {
+        self.co_signers
+            .iter()
+            .filter_map(|c| CoSigner::parse(c))
+            .collect()
+    }
+
+    pub fn passed(&self) -> Vec<CoSigner> {
+        self.passed
+            .iter()
+            .filter_map(|c| CoSigner::parse(c))
+            .collect()
+    }
+}
+
+/// A snake_case enum from its stored name.
+fn serde_plain<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, AppError> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|e| AppError::internal(format!("stored value {s:?}: {e}")))
+}
+
+/// The stored name of a snake_case enum.
+pub(crate) fn stored_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The ledger is for every role but the administrator's.
+pub fn require_ledger_reader(user: &SessionUser) -> Result<(), AppError> {
+    if user.role == Role::Administrator {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `user` may see an item of this unit, district and sharing. The one rule for
+/// single items; [`scope_clause`] says the same to the database for lists.
+pub fn may_see(user: &SessionUser, unit: &str, district: &str, shared_with: &[String]) -> bool {
+    match (&user.role, &user.scope) {
+        (Role::Administrator, _) => false,
+        (_, Scope::Everything) => true,
+        (_, Scope::District { id, .. }) => id == district,
+        (_, Scope::Unit { id, .. }) => id == unit,
+        (_, Scope::Partner(p)) => shared_with.iter().any(|s| s == p.as_str()),
+    }
+}
+
+/// The WHERE condition limiting a list to the caller's scope, and its parameters.
+pub(crate) fn scope_clause(
+    user: &SessionUser,
+) -> Result<(&'static str, Vec<(&'static str, Value)>), AppError> {
+    require_ledger_reader(user)?;
+    Ok(match &user.scope {
+        Scope::Everything => ("true", Vec::new()),
+        Scope::District { id, .. } => (
+            "district = $scope_district",
+            vec![("scope_district", record("district", id).into_value())],
+        ),
+        Scope::Unit { id, .. } => (
+            "unit = $scope_unit",
+            vec![("scope_unit", record("unit", id).into_value())],
+        ),
+        Scope::Partner(p) => (
+            "$scope_partner IN shared_with",
+            vec![("scope_partner", p.as_str().to_string().into_value())],
+        ),
+    })
+}
+
+/// The item, if it exists and the caller may see it; otherwise NotFound.
+pub(crate) async fn load_item(db: &Db, user: &SessionUser, id: &str) -> Result<ItemRow, AppError> {
+    require_ledger_reader(user)?;
+    let id = id.trim();
+    if id.is_empty() || id.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<ItemRow> = db
+        .query(format!("SELECT {ITEM_FIELDS} FROM ONLY $id"))
+        .bind(("id", record("item", id)))
+        .await?
+        .check()?
+        .take(0)?;
+    let row = row.ok_or(AppError::NotFound)?;
+    if may_see(
+        user,
+        &key_of(&row.unit),
+        &key_of(&row.district),
+        &row.shared_with,
+    ) {
+        Ok(row)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// How the caller stands to an item, for the lifecycle rules.
+pub(crate) fn actor_for(user: &SessionUser, row: &ItemRow) -> Actor {
+    let own_unit = matches!(&user.scope, Scope::Unit { id, .. } if *id == key_of(&row.unit));
+    let pending_co_signer = CoSigner::of(user).is_some_and(|me| {
+        let required = row.co_signers();
+        let passed = row.passed();
+        Round {
+            required: &required,
+            passed: &passed,
+        }
+        .is_pending(me)
+    });
+    Actor {
+        role: user.role,
+        own_unit,
+        pending_co_signer,
+    }
+}

@@ -1,0 +1,237 @@
+//! Registering items (登记) and the editable lists of categories and sources.
+
+use super::history::{Change, commit};
+use super::stored_name;
+use crate::AppError;
+use crate::auth::rules::required_text;
+use crate::auth::{Role, SessionUser};
+use crate::db::{Db, key_of, record};
+use crate::error::{Field, Problem};
+use crate::ledger::calendar::{format_date, today};
+use crate::ledger::lifecycle::Status;
+use crate::ledger::rules::{ValidItem, valid_item};
+use crate::ledger::{ListEntry, NewItem};
+use chrono::{DateTime, Datelike, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+/// The letters in every ledger number: `2026-TZ-0042`.
+pub const CITY_CODE: &str = "TZ";
+
+async fn code_exists(db: &Db, table: &str, code: &str) -> Result<bool, AppError> {
+    let found: Option<RecordId> = db
+        .query("SELECT VALUE id FROM type::table($table) WHERE code = $code LIMIT 1")
+        .bind(("table", table.to_string()))
+        .bind(("code", code.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(found.is_some())
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct UnitDistrict {
+    district: RecordId,
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Earlier {
+    id: RecordId,
+    status: String,
+}
+
+/// The next ledger number of `year`. The counter only ever goes up, so a number is
+/// never given twice, even when the registration that took it then fails.
+async fn next_number(db: &Db, year: i32) -> Result<String, AppError> {
+    let n: Option<i64> = db
+        .query("UPSERT ONLY type::record('ledger_counter', $year) SET last = (last ?? 0) + 1 RETURN VALUE last")
+        .bind(("year", i64::from(year)))
+        .await?
+        .check()?
+        .take(0)?;
+    let n = n.ok_or_else(|| AppError::internal("ledger counter not updated"))?;
+    Ok(format!("{year}-{CITY_CODE}-{n:04}"))
+}
+
+/// Register a new item (登记). The central office and the business divisions register;
+/// a recurrence (the central office only) names an earlier closed item.
+pub async fn register_item(
+    db: &Db,
+    user: &SessionUser,
+    input: &NewItem,
+    now: DateTime<Utc>,
+) -> Result<(String, String), AppError> {
+    if !matches!(user.role, Role::CentralOffice | Role::BusinessDivision) {
+        return Err(AppError::Forbidden);
+    }
+    let item: ValidItem = valid_item(input)?;
+    let unit = record("unit", &item.unit);
+    let district: Option<UnitDistrict> = db
+        .query("SELECT district FROM ONLY $unit")
+        .bind(("unit", unit.clone()))
+        .await?
+        .check()?
+        .take(0)?;
+    let district = district
+        .ok_or(AppError::invalid(Field::Unit, Problem::Invalid))?
+        .district;
+    if !code_exists(db, "source", &item.source).await? {
+        return Err(AppError::invalid(Field::Source, Problem::Invalid));
+    }
+    if !code_exists(db, "category", &item.category).await? {
+        return Err(AppError::invalid(Field::Category, Problem::Invalid));
+    }
+    let recurrence_of = match &item.recurrence_of {
+        None => None,
+        Some(number) => {
+            if user.role != Role::CentralOffice {
+                return Err(AppError::Forbidden);
+            }
+            let earlier: Option<Earlier> = db
+                .query("SELECT id, status FROM item WHERE number = $number LIMIT 1")
+                .bind(("number", number.clone()))
+                .await?
+                .check()?
+                .take(0)?;
+            match earlier {
+                Some(e) if e.status == stored_name(&Status::Closed) => Some(e.id),
+                _ => return Err(AppError::invalid(Field::RecurrenceOf, Problem::Invalid)),
+            }
+        }
+    };
+    let number = next_number(db, today(now).year()).await?;
+    let key = surrealdb_key();
+    let id = record("item", &key);
+    let deadline = format_date(item.deadline);
+    let after = serde_json::json!({
+        "number": number, "unit": item.unit, "status": "registered",
+        "category": item.category, "source": item.source,
+        "nature": stored_name(&item.nature), "description": item.description,
+        "deadline": deadline, "head_name": item.head_name,
+        "quantity": item.quantity,
+        "recurrence_of": recurrence_of.as_ref().map(key_of),
+    });
+    commit(
+        db,
+        user,
+        now,
+        Change {
+            item: id.clone(),
+            action: "register",
+            before: serde_json::Value::Null,
+            after,
+        },
+        "CREATE $id CONTENT {
+            number: $number, unit: $unit, district: $district, source: $source,
+            category: $category, nature: $nature, description: $description,
+            legal_basis: $legal_basis, quantity_baseline: $quantity, quantity_remaining: $quantity,
+            found_on: $found_on, found_in: $found_in, original_deadline: $deadline,
+            approved_deadline: $deadline, supervising_office: $supervising_office,
+            head_name: $head_name, handler_name: $handler_name, handler_phone: $handler_phone,
+            status: 'registered', registered_by: $user, registered_role: $role,
+            registered_at: $now, updated_at: $now, co_signers: [], acceptance_round: 0,
+            shared_with: [], recurrence_of: $recurrence_of
+        }",
+        vec![
+            ("id", id.clone().into_value()),
+            ("number", number.clone().into_value()),
+            ("unit", unit.into_value()),
+            ("district", district.into_value()),
+            ("source", item.source.into_value()),
+            ("category", item.category.into_value()),
+            ("nature", stored_name(&item.nature).into_value()),
+            ("description", item.description.into_value()),
+            ("legal_basis", item.legal_basis.into_value()),
+            ("quantity", item.quantity.into_value()),
+            ("found_on", format_date(item.found_on).into_value()),
+            ("found_in", item.found_in.into_value()),
+            ("deadline", deadline.into_value()),
+            ("supervising_office", item.supervising_office.into_value()),
+            ("head_name", item.head_name.into_value()),
+            ("handler_name", item.handler_name.into_value()),
+            ("handler_phone", item.handler_phone.into_value()),
+            ("user", record("user", &user.id).into_value()),
+            ("role", user.role.as_str().to_string().into_value()),
+            ("now", now.into_value()),
+            ("recurrence_of", recurrence_of.into_value()),
+        ],
+    )
+    .await?;
+    Ok((key, number))
+}
+
+/// A random record key for a new item: ids in URLs reveal nothing about the ledger.
+fn surrealdb_key() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Add a category or a source (administrator or central office).
+pub async fn add_list_entry(
+    db: &Db,
+    user: &SessionUser,
+    table: &str,
+    name: &str,
+    name_en: &str,
+) -> Result<(), AppError> {
+    if !matches!(user.role, Role::Administrator | Role::CentralOffice) {
+        return Err(AppError::Forbidden);
+    }
+    if !matches!(table, "category" | "source") {
+        return Err(AppError::BadRequest);
+    }
+    let name = required_text(Field::Name, name, 40)?;
+    let name_en = required_text(Field::Name, name_en, 80)?;
+    let code = surrealdb_key();
+    let taken: Option<RecordId> = db
+        .query("SELECT VALUE id FROM type::table($table) WHERE name = $name LIMIT 1")
+        .bind(("table", table.to_string()))
+        .bind(("name", name.clone()))
+        .await?
+        .check()?
+        .take(0)?;
+    if taken.is_some() {
+        return Err(AppError::invalid(Field::Name, Problem::Taken));
+    }
+    db.query(
+        "CREATE type::table($table) SET code = $code, name = $name, name_en = $name_en,
+            sort = (SELECT VALUE sort FROM type::table($table) ORDER BY sort DESC LIMIT 1)[0] + 1",
+    )
+    .bind(("table", table.to_string()))
+    .bind(("code", code))
+    .bind(("name", name))
+    .bind(("name_en", name_en))
+    .await?
+    .check()?;
+    Ok(())
+}
+
+/// Entries of a list, in their order.
+pub(crate) async fn list_entries(db: &Db, table: &str) -> Result<Vec<ListEntry>, AppError> {
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct Row {
+        code: String,
+        name: String,
+        name_en: String,
+    }
+    let rows: Vec<Row> = db
+        .query("SELECT code, name, name_en, sort FROM type::table($table) ORDER BY sort")
+        .bind(("table", table.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ListEntry {
+            code: r.code,
+            name: r.name,
+            name_en: r.name_en,
+        })
+        .collect())
+}
