@@ -29,6 +29,9 @@ pub enum Command {
         #[arg(long)]
         display_name: String,
     },
+    /// Check the hash chain of the ledger's history and report the first broken link.
+    /// Exits with status 1 when the chain is broken.
+    VerifyLedger,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -57,12 +60,34 @@ pub struct Options {
     /// Where the built site (pkg/, icons, service worker) is.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+    /// Where evidence files are kept. Default: `data/files`, or a temporary directory
+    /// when the database is in memory.
+    #[arg(long, env = "RECTIFY_FILES")]
+    pub files: Option<std::path::PathBuf>,
     /// Mark cookies Secure even without X-Forwarded-Proto: https (behind a TLS proxy).
     #[arg(long, env = "RECTIFY_SECURE_COOKIES")]
     pub secure_cookies: bool,
 }
 
 impl Options {
+    /// The evidence directory, made absolute and created.
+    pub fn files_dir(&self) -> std::io::Result<std::path::PathBuf> {
+        let dir = match &self.files {
+            Some(d) => d.clone(),
+            None if self.db.starts_with("mem://") => {
+                std::env::temp_dir().join(format!("rectify-files-{}", std::process::id()))
+            }
+            None => "data/files".into(),
+        };
+        let dir = if dir.is_absolute() {
+            dir
+        } else {
+            std::env::current_dir()?.join(dir)
+        };
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
     /// The database settings, with a relative SurrealKV path made absolute.
     pub fn db_config(&self) -> std::io::Result<DbConfig> {
         let endpoint = match self.db.strip_prefix("surrealkv://") {

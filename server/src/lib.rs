@@ -40,7 +40,19 @@ pub fn router(state: AppState) -> Router {
         move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
     };
     let options = state.leptos_options.clone();
+    let evidence = Router::new()
+        .route(
+            app::ledger::files::REPORT_PROGRESS_PATH,
+            post(app::ledger::files::report_progress),
+        )
+        .route("/files/{id}", get(app::ledger::files::download))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            app::ledger::files::REPORT_BODY_LIMIT,
+        ))
+        .layer(axum::Extension(state.db.clone()))
+        .layer(axum::Extension(state.settings.clone()));
     Router::new()
+        .merge(evidence)
         .route("/api/{*fn_name}", post(server_fns))
         .route("/sw.js", get(pwa::service_worker))
         .leptos_routes_with_context(&options, routes, context.clone(), {

@@ -21,7 +21,27 @@ async fn main() -> anyhow::Result<()> {
             username,
             display_name,
         }) => create_admin(&db, username, display_name).await,
+        Some(Command::VerifyLedger) => verify_ledger(&db).await,
         Some(Command::Serve) | None => serve(cli.options, db).await,
+    }
+}
+
+async fn verify_ledger(db: &app::db::Db) -> anyhow::Result<()> {
+    let report = app::ledger::service::verify_ledger(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match report.first_break {
+        None => {
+            println!("ledger history intact: {} events verified", report.events);
+            Ok(())
+        }
+        Some(b) => {
+            println!(
+                "ledger history BROKEN after {} good events: {b:?}",
+                report.events
+            );
+            std::process::exit(1);
+        }
     }
 }
 
@@ -80,6 +100,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         settings: Settings {
             demo: options.demo,
             secure_cookies: options.secure_cookies,
+            files_dir: options.files_dir()?,
         },
         leptos_options,
     };

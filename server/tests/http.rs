@@ -54,6 +54,7 @@ async fn spawn_app() -> TestApp {
         settings: Settings {
             demo: true,
             secure_cookies: false,
+            files_dir: std::env::temp_dir().join("rectify-http-tests"),
         },
         leptos_options,
     });

@@ -50,13 +50,39 @@ fn Greeting(user: SessionUser) -> impl IntoView {
     }
 }
 
-/// A section whose content arrives with a later part of the product: it says so, plainly.
+/// The way into the ledger from a home page.
 #[component]
-fn ComingSection(title: String, body: String) -> impl IntoView {
+fn LedgerLink(title: String) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <section class="card coming">
+        <section class="card">
             <h2>{title}</h2>
-            <p class="hint">{body}</p>
+            <p><a class="button primary" href="/ledger">{t!(i18n, ledger.title)}</a></p>
+        </section>
+    }
+}
+
+/// 我的整改事项: the unit's open items, most urgent first.
+#[component]
+fn MyItems() -> impl IntoView {
+    let i18n = use_i18n();
+    let items = Resource::new(|| (), |_| crate::ledger::api::my_items());
+    view! {
+        <section>
+            <h2>{t!(i18n, ledger.my_items)}</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match items.await {
+                        Ok(list) if list.is_empty() => view! { <p class="hint card" data-testid="my-items-empty">{t!(i18n, ledger.my_items_none)}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="item-list" data-testid="my-items">
+                                {list.into_iter().map(|item| view! { <crate::ledger::pages::ItemCard item /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <PageError error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }
@@ -78,10 +104,7 @@ fn RoleSections(user: SessionUser, o: HomeOverview) -> impl IntoView {
         }
     });
     let body = match user.role {
-        Role::UnitHead | Role::UnitHandler => view! {
-            <ComingSection title=td_string!(l, home.my_items).to_string() body=td_string!(l, home.my_items_soon).to_string() />
-        }
-        .into_any(),
+        Role::UnitHead | Role::UnitHandler => view! { <MyItems /> }.into_any(),
         Role::DistrictOffice => {
             let count = o.district_units.len();
             let units = o
@@ -95,22 +118,22 @@ fn RoleSections(user: SessionUser, o: HomeOverview) -> impl IntoView {
                     <p class="hint" data-testid="district-unit-count">{td_string!(l, home.district_units_count, count = count)}</p>
                     <ul class="plain-list">{units}</ul>
                 </section>
-                <ComingSection title=td_string!(l, home.ledger).to_string() body=td_string!(l, home.ledger_soon).to_string() />
+                <LedgerLink title=td_string!(l, ledger.district_items).to_string() />
             }
             .into_any()
         }
         Role::CentralOffice => view! {
             {counts}
-            <ComingSection title=td_string!(l, home.ledger).to_string() body=td_string!(l, home.ledger_soon).to_string() />
+            <LedgerLink title=td_string!(l, ledger.title).to_string() />
         }
         .into_any(),
         Role::BusinessDivision => view! {
             {counts}
-            <ComingSection title=td_string!(l, home.supervised_items).to_string() body=td_string!(l, home.supervised_items_soon).to_string() />
+            <LedgerLink title=td_string!(l, ledger.supervised).to_string() />
         }
         .into_any(),
         Role::Partner => view! {
-            <ComingSection title=td_string!(l, home.shared_items).to_string() body=td_string!(l, home.shared_items_soon).to_string() />
+            <LedgerLink title=td_string!(l, ledger.shared_items).to_string() />
         }
         .into_any(),
         Role::Administrator => view! {

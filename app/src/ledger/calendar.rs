@@ -29,6 +29,18 @@ pub fn format_date(d: NaiveDate) -> String {
     d.format(DATE_FORMAT).to_string()
 }
 
+/// An instant (RFC 3339) as Shanghai wall-clock time, `YYYY-MM-DD HH:MM`; unreadable
+/// input is returned as it is.
+pub fn local_stamp(rfc3339: &str) -> String {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&shanghai())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
 /// Days from `today` until `deadline`: negative when overdue.
 pub fn days_left(deadline: NaiveDate, today: NaiveDate) -> i64 {
     (deadline - today).num_days()
@@ -121,6 +133,12 @@ mod tests {
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(today(late_utc), d("2026-11-28"));
+    }
+
+    #[test]
+    fn stamps_are_shown_in_shanghai_time() {
+        assert_eq!(local_stamp("2026-11-27T17:30:00Z"), "2026-11-28 01:30");
+        assert_eq!(local_stamp("garbage"), "garbage");
     }
 
     #[test]

@@ -8,6 +8,14 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Files per progress report.
 pub const MAX_FILES: usize = 6;
 
+/// The path the progress form (multipart, with files) posts to.
+pub const REPORT_PROGRESS_PATH: &str = "/api/report_progress";
+
+/// The download path of an attachment.
+pub fn download_path(id: &str) -> String {
+    format!("/files/{id}")
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {

@@ -14,16 +14,10 @@ use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-/// The path the progress form posts to.
-pub const REPORT_PROGRESS_PATH: &str = "/api/report_progress";
+pub use super::evidence::{REPORT_PROGRESS_PATH, download_path};
 
 /// The most a progress form may carry: every file at its limit, plus the text.
 pub const REPORT_BODY_LIMIT: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
-
-/// The download path of an attachment.
-pub fn download_path(id: &str) -> String {
-    format!("/files/{id}")
-}
 
 /// A stored file name for Content-Disposition (RFC 5987 percent-encoding).
 fn disposition(kind: FileKind, name: &str) -> String {

@@ -41,6 +41,33 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Registered,
+        Status::Issued,
+        Status::Acknowledged,
+        Status::PlanReview,
+        Status::InRectification,
+        Status::Digesting,
+        Status::ClosureRequested,
+        Status::Closed,
+        Status::Withdrawn,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Registered => "registered",
+            Status::Issued => "issued",
+            Status::Acknowledged => "acknowledged",
+            Status::PlanReview => "plan_review",
+            Status::InRectification => "in_rectification",
+            Status::Digesting => "digesting",
+            Status::ClosureRequested => "closure_requested",
+            Status::Closed => "closed",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Closed | Status::Withdrawn)
     }
@@ -57,6 +84,13 @@ pub enum Nature {
 }
 
 impl Nature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Nature::Violation => "violation",
+            Nature::PolicyCaused => "policy_caused",
+        }
+    }
+
     /// Where an approved plan (or a returned closure) puts the item.
     fn working_status(self) -> Status {
         match self {

@@ -48,7 +48,29 @@ fn nav_items(locale: Locale, role: Role) -> Vec<NavItem> {
         icon: "⌂",
         label: td_string!(locale, nav.home).to_string(),
     }];
+    if !matches!(
+        role,
+        Role::Administrator | Role::UnitHead | Role::UnitHandler
+    ) {
+        items.push(NavItem {
+            href: "/ledger",
+            icon: "☰",
+            label: td_string!(locale, nav.ledger).to_string(),
+        });
+    }
+    if matches!(role, Role::CentralOffice | Role::Partner) {
+        items.push(NavItem {
+            href: "/acceptance",
+            icon: "✓",
+            label: td_string!(locale, nav.acceptance).to_string(),
+        });
+    }
     if role == Role::Administrator {
+        items.push(NavItem {
+            href: "/admin/lists",
+            icon: "≡",
+            label: td_string!(locale, nav.lists).to_string(),
+        });
         items.push(NavItem {
             href: "/admin/users",
             icon: "☷",

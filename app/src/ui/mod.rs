@@ -11,6 +11,9 @@ use crate::admin::pages::{DistrictsPage, UnitsPage, UsersPage};
 use crate::auth::pages::{AccountPage, LoginPage};
 use crate::home::page::HomePage;
 use crate::i18n::*;
+use crate::ledger::pages::{
+    AcceptancePage, ClosureSheetPage, ItemPage, LedgerPage, ListsPage, NoticePage, RegisterPage,
+};
 use errors::{NotFoundPage, OfflinePage};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
@@ -59,6 +62,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/districts") view=DistrictsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/units") view=UnitsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/lists") view=ListsPage ssr=SsrMode::Async />
+                    <Route path=path!("/ledger") view=LedgerPage ssr=SsrMode::Async />
+                    <Route path=path!("/ledger/new") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/acceptance") view=AcceptancePage ssr=SsrMode::Async />
+                    <Route path=path!("/items/:id") view=ItemPage ssr=SsrMode::Async />
+                    <Route path=path!("/items/:id/notice") view=NoticePage ssr=SsrMode::Async />
+                    <Route path=path!("/items/:id/closure-sheet") view=ClosureSheetPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
             <pwa::PwaSupport />
