@@ -315,11 +315,14 @@ pub async fn report_progress(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let row = load_item(db, user, item).await?;
-    if !may_report_progress(row.status()?, actor_for(user, &row)) {
-        return Err(if row.status()?.is_open() {
-            AppError::Forbidden
-        } else {
+    let actor = actor_for(user, &row);
+    if !may_report_progress(row.status()?, actor) {
+        // The unit's own people are refused for the state; anyone else for who they are.
+        let unit_side = actor.own_unit && matches!(user.role, Role::UnitHead | Role::UnitHandler);
+        return Err(if unit_side {
             AppError::WrongState
+        } else {
+            AppError::Forbidden
         });
     }
     let progress = valid_progress(input, row.quantity_baseline)?;
