@@ -249,11 +249,11 @@ async fn the_demo_city_loads_once_with_an_account_per_role() {
     assert_eq!(app::demo::ensure_demo_city(&db).await, Ok(()));
     assert_eq!(app::demo::ensure_demo_city(&db).await, Ok(()));
     let c = counts(&db).await.unwrap_or_default();
-    assert_eq!((c.districts, c.units, c.users), (7, 62, 7));
+    assert_eq!((c.districts, c.units, c.users), (7, 62, 8));
     assert_eq!(app::demo::division_count(), 7);
     assert!((55..=65).contains(&app::demo::unit_count()));
     let accounts = app::demo::accounts(&db).await.unwrap_or_default();
-    assert_eq!(accounts.len(), 7);
+    assert_eq!(accounts.len(), 8);
     for role in app::auth::Role::ALL {
         let account = accounts.iter().find(|a| a.role == role);
         let Some(account) = account else {
@@ -268,4 +268,51 @@ async fn the_demo_city_loads_once_with_an_account_per_role() {
         .await;
         assert_eq!(signed.map(|s| s.user.role).ok(), Some(role));
     }
+}
+
+#[tokio::test]
+async fn the_demo_ledger_reproduces_the_seed() {
+    use app::ledger::ItemFilter;
+    let db = db().await;
+    let files = std::env::temp_dir().join(format!("rectify-demo-ledger-{}", std::process::id()));
+    app::demo::ensure_demo_city(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    app::demo::ensure_demo_ledger(&db, &files).await.unwrap_or_else(|e| panic!("{e}"));
+    // A second start adds nothing.
+    app::demo::ensure_demo_ledger(&db, &files).await.unwrap_or_else(|e| panic!("{e}"));
+    let central = app::auth::service::load_session_user(
+        &db,
+        &db.query("SELECT VALUE id FROM user WHERE username = 'central'")
+            .await
+            .and_then(|mut r| r.take::<Option<surrealdb::types::RecordId>>(0))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no central account")),
+    )
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| panic!("central unreadable"));
+    let now = chrono::Utc::now();
+    let count = |f: ItemFilter| {
+        let (db, central) = (db.clone(), central.clone());
+        async move {
+            app::ledger::service::list_items(&db, &central, &f, now)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .total
+        }
+    };
+    assert_eq!(count(ItemFilter::default()).await, 126);
+    let closed = count(ItemFilter { status: "closed".into(), ..ItemFilter::default() }).await;
+    assert_eq!(closed, 96);
+    let rows: Vec<bool> = db
+        .query("SELECT VALUE closed_on_time FROM item WHERE status = 'closed'")
+        .await
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_default();
+    assert_eq!(rows.iter().filter(|on_time| **on_time).count(), 88);
+    assert!(count(ItemFilter { status: "digesting".into(), ..ItemFilter::default() }).await > 0);
+    assert!(count(ItemFilter { overdue: "1".into(), ..ItemFilter::default() }).await > 0);
+    let report = app::ledger::service::verify_ledger(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.first_break, None);
 }

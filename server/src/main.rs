@@ -82,6 +82,9 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         app::demo::ensure_demo_city(&db)
             .await
             .map_err(|e| anyhow::anyhow!("demo city: {e}"))?;
+        app::demo::ensure_demo_ledger(&db, &options.files_dir()?)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo ledger: {e}"))?;
         print_demo_accounts(&db).await?;
     }
     let mut leptos_options = leptos::prelude::get_configuration(None)?.leptos_options;

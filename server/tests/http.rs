@@ -174,7 +174,7 @@ async fn the_sign_in_page_is_chinese_and_lists_the_demo_accounts() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.contains(r#"lang="zh""#), "{}", reply.body);
     assert!(reply.body.contains("登录"));
-    assert_eq!(reply.body.matches("data-field=\"password\"").count(), 7);
+    assert_eq!(reply.body.matches("data-field=\"password\"").count(), 8);
 }
 
 #[tokio::test]

@@ -560,7 +560,7 @@ pub async fn request_closure(
         required_co_signers(&picked)
     };
     let evidence: Option<i64> = db
-        .query("SELECT VALUE count() FROM attachment WHERE item = $item GROUP ALL")
+        .query("RETURN count((SELECT VALUE id FROM attachment WHERE item = $item))")
         .bind(("item", row.id.clone()))
         .await?
         .check()?
@@ -740,7 +740,7 @@ pub async fn mark_notifications_read(
     };
     let row = load_item(db, user, item).await?;
     let unread: Option<i64> = db
-        .query("SELECT VALUE count() FROM notification WHERE item = $item AND dept = $dept AND read_at = NONE GROUP ALL")
+        .query("RETURN count((SELECT VALUE id FROM notification WHERE item = $item AND dept = $dept AND read_at = NONE))")
         .bind(("item", row.id.clone()))
         .bind(("dept", dept.as_str().to_string()))
         .await?

@@ -1,6 +1,10 @@
 //! The demo city (demo mode only): 泰州 with its seven divisions, 62 units and one account
 //! per role, each with a password made on first start, printed at start-up and shown
-//! on the sign-in page. The ledger items come with the ledger.
+//! on the sign-in page; and its ledger ([`ledger`]).
+
+mod ledger;
+
+pub use ledger::ensure_demo_ledger;
 
 use crate::AppError;
 use crate::admin::NewUser;
@@ -132,6 +136,7 @@ const ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
     ("unithead", "周志明", Role::UnitHead, "", "海陵区教育局", ""),
     ("handler", "李娜", Role::UnitHandler, "", "海陵区教育局", ""),
     ("inspection", "孙立军", Role::Partner, "", "", "inspection"),
+    ("orgdept", "吴慧", Role::Partner, "", "", "organisation"),
     ("admin", "赵磊", Role::Administrator, "", "", ""),
 ];
 
