@@ -275,10 +275,16 @@ async fn the_demo_ledger_reproduces_the_seed() {
     use app::ledger::ItemFilter;
     let db = db().await;
     let files = std::env::temp_dir().join(format!("rectify-demo-ledger-{}", std::process::id()));
-    app::demo::ensure_demo_city(&db).await.unwrap_or_else(|e| panic!("{e}"));
-    app::demo::ensure_demo_ledger(&db, &files).await.unwrap_or_else(|e| panic!("{e}"));
+    app::demo::ensure_demo_city(&db)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app::demo::ensure_demo_ledger(&db, &files)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // A second start adds nothing.
-    app::demo::ensure_demo_ledger(&db, &files).await.unwrap_or_else(|e| panic!("{e}"));
+    app::demo::ensure_demo_ledger(&db, &files)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let central = app::auth::service::load_session_user(
         &db,
         &db.query("SELECT VALUE id FROM user WHERE username = 'central'")
@@ -303,7 +309,11 @@ async fn the_demo_ledger_reproduces_the_seed() {
         }
     };
     assert_eq!(count(ItemFilter::default()).await, 126);
-    let closed = count(ItemFilter { status: "closed".into(), ..ItemFilter::default() }).await;
+    let closed = count(ItemFilter {
+        status: "closed".into(),
+        ..ItemFilter::default()
+    })
+    .await;
     assert_eq!(closed, 96);
     let rows: Vec<bool> = db
         .query("SELECT VALUE closed_on_time FROM item WHERE status = 'closed'")
@@ -311,8 +321,24 @@ async fn the_demo_ledger_reproduces_the_seed() {
         .and_then(|mut r| r.take(0))
         .unwrap_or_default();
     assert_eq!(rows.iter().filter(|on_time| **on_time).count(), 88);
-    assert!(count(ItemFilter { status: "digesting".into(), ..ItemFilter::default() }).await > 0);
-    assert!(count(ItemFilter { overdue: "1".into(), ..ItemFilter::default() }).await > 0);
-    let report = app::ledger::service::verify_ledger(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        count(ItemFilter {
+            status: "digesting".into(),
+            ..ItemFilter::default()
+        })
+        .await
+            > 0
+    );
+    assert!(
+        count(ItemFilter {
+            overdue: "1".into(),
+            ..ItemFilter::default()
+        })
+        .await
+            > 0
+    );
+    let report = app::ledger::service::verify_ledger(&db)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.first_break, None);
 }

@@ -9,7 +9,8 @@ export interface Account { username: string; password: string }
 /** Reads a demo account off the sign-in page, as a person trying the demo would. */
 export async function demoAccount(page: Page, role: Role): Promise<Account> {
   await page.goto('/login');
-  const row = page.locator(`.demo-accounts tr[data-role="${role}"]`);
+  // Two partner departments have demo accounts: the first is the inspection office.
+  const row = page.locator(`.demo-accounts tr[data-role="${role}"]`).first();
   const username = (await row.locator('[data-field="username"]').innerText()).trim();
   const password = (await row.locator('[data-field="password"]').innerText()).trim();
   expect(username).not.toBe('');
@@ -59,4 +60,15 @@ export async function adminCreatesUser(page: Page, username: string, password: s
   await expect(page.getByRole('status')).toContainText('已保存');
   await expect(page.getByTestId('user-list')).toContainText(username);
   await signOut(page);
+}
+
+/** A demo account by its username (e.g. `orgdept`, the organisation department). */
+export async function demoAccountNamed(page: Page, username: string): Promise<Account> {
+  await page.goto('/login');
+  const row = page.locator('.demo-accounts tr').filter({
+    has: page.locator(`[data-field="username"]`, { hasText: new RegExp(`^${username}$`) }),
+  });
+  const password = (await row.locator('[data-field="password"]').innerText()).trim();
+  expect(password).not.toBe('');
+  return { username, password };
 }

@@ -26,7 +26,10 @@ struct Dice(u64);
 
 impl Dice {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -37,8 +40,12 @@ impl Dice {
     }
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭", "何"];
-const GIVEN: &[&str] = &["建华", "志强", "海燕", "晓东", "丽娟", "国平", "文杰", "秀英", "永明", "春梅", "立新", "红霞"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭", "何",
+];
+const GIVEN: &[&str] = &[
+    "建华", "志强", "海燕", "晓东", "丽娟", "国平", "文杰", "秀英", "永明", "春梅", "立新", "红霞",
+];
 
 fn person(d: &mut Dice) -> String {
     format!("{}{}", d.pick(SURNAMES), d.pick(GIVEN))
@@ -58,20 +65,56 @@ fn problem(d: &mut Dice, policy: bool) -> (&'static str, &'static str, String, O
     let n = 1 + d.below(6) as u32;
     match d.below(6) {
         0 => {
-            let body = d.pick(&["综合协调科", "项目推进中心", "数据管理科", "督查室", "服务保障中心"]);
-            ("over_authority", "violation", format!("未经批准擅自设立“{body}”等内设机构 {n} 个"), Some(n))
+            let body = d.pick(&[
+                "综合协调科",
+                "项目推进中心",
+                "数据管理科",
+                "督查室",
+                "服务保障中心",
+            ]);
+            (
+                "over_authority",
+                "violation",
+                format!("未经批准擅自设立“{body}”等内设机构 {n} 个"),
+                Some(n),
+            )
         }
-        1 => ("excess_leaders", "violation", format!("超职数配备副职领导干部 {n} 名"), Some(n)),
+        1 => (
+            "excess_leaders",
+            "violation",
+            format!("超职数配备副职领导干部 {n} 名"),
+            Some(n),
+        ),
         2 => {
             let title = d.pick(&["总监", "总工程师", "执行主任", "首席专家", "常务副主任"]);
-            ("invented_titles", "violation", format!("自行设置“{title}”等领导职务名称,明确享受相应待遇"), None)
+            (
+                "invented_titles",
+                "violation",
+                format!("自行设置“{title}”等领导职务名称,明确享受相应待遇"),
+                None,
+            )
         }
-        3 => ("over_establishment", "violation", format!("超出核定编制进入事业人员 {n} 名,未办理用编审批手续"), Some(n)),
+        3 => (
+            "over_establishment",
+            "violation",
+            format!("超出核定编制进入事业人员 {n} 名,未办理用编审批手续"),
+            Some(n),
+        ),
         4 => {
             let m = 3 + d.below(40) as u32;
-            ("irregular_hiring", "violation", format!("违规使用编外人员 {m} 名从事行政执法和管理工作"), Some(m))
+            (
+                "irregular_hiring",
+                "violation",
+                format!("违规使用编外人员 {m} 名从事行政执法和管理工作"),
+                Some(m),
+            )
         }
-        _ => ("not_implemented", "violation", "机构编制事项批复后未按要求撤并内设机构、核减编制".to_string(), None),
+        _ => (
+            "not_implemented",
+            "violation",
+            "机构编制事项批复后未按要求撤并内设机构、核减编制".to_string(),
+            None,
+        ),
     }
 }
 
@@ -95,7 +138,9 @@ enum Stage {
 
 fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
     // Office hours in Shanghai are 8 hours ahead of UTC.
-    let naive = date.and_hms_opt(hour.saturating_sub(8), 30, 0).unwrap_or_default();
+    let naive = date
+        .and_hms_opt(hour.saturating_sub(8), 30, 0)
+        .unwrap_or_default();
     Utc.from_utc_datetime(&naive)
 }
 
@@ -171,7 +216,8 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
         .iter()
         .partition(|u| LEFTOVER_DISTRICTS.contains(&u.code.as_str()));
     let mut dice = Dice(20_260_301);
-    let mut heads: std::collections::HashMap<String, SessionUser> = std::collections::HashMap::new();
+    let mut heads: std::collections::HashMap<String, SessionUser> =
+        std::collections::HashMap::new();
     let open_total = TOTAL - CLOSED_ON_TIME - CLOSED_LATE;
     for n in 0..TOTAL {
         let closed_on_time = n < CLOSED_ON_TIME;
@@ -214,7 +260,11 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
             heads.insert(unit.name.clone(), h.clone());
             h
         };
-        let registrar = if category == "not_implemented" { &division } else { &central };
+        let registrar = if category == "not_implemented" {
+            &division
+        } else {
+            &central
+        };
         let source = match (category, n % 4) {
             ("not_implemented", _) => "approval_follow_up",
             (_, 0) => "inspection_tour",
@@ -272,26 +322,42 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
             let q = quantity.unwrap_or(4) as i64;
             PlanInput {
                 digest: vec![
-                    DigestInput { period: "2026-12".into(), target: (q * 2 / 3).to_string() },
-                    DigestInput { period: "2027-06".into(), target: (q / 3).to_string() },
-                    DigestInput { period: "2027-12".into(), target: "0".into() },
+                    DigestInput {
+                        period: "2026-12".into(),
+                        target: (q * 2 / 3).to_string(),
+                    },
+                    DigestInput {
+                        period: "2027-06".into(),
+                        target: (q / 3).to_string(),
+                    },
+                    DigestInput {
+                        period: "2027-12".into(),
+                        target: "0".into(),
+                    },
                 ],
                 next_review: crate::ledger::calendar::format_date(date("2026-12-15")),
                 ..PlanInput::default()
             }
         } else {
-            let dues = crate::ledger::calendar::reverse_schedule(deadline.max(plan_day), plan_day, 2);
+            let dues =
+                crate::ledger::calendar::reverse_schedule(deadline.max(plan_day), plan_day, 2);
             let owner = person(&mut dice);
             PlanInput {
                 measures: vec![
                     MeasureInput {
                         what: "逐一核查,制定清理规范方案并报批".into(),
-                        due: dues.first().map(|d| crate::ledger::calendar::format_date(*d)).unwrap_or_default(),
+                        due: dues
+                            .first()
+                            .map(|d| crate::ledger::calendar::format_date(*d))
+                            .unwrap_or_default(),
                         owner,
                     },
                     MeasureInput {
                         what: "落实整改,完善内部管理制度,防止问题反弹".into(),
-                        due: dues.last().map(|d| crate::ledger::calendar::format_date(*d)).unwrap_or_default(),
+                        due: dues
+                            .last()
+                            .map(|d| crate::ledger::calendar::format_date(*d))
+                            .unwrap_or_default(),
                         owner: head.display_name.clone(),
                     },
                 ],
@@ -307,28 +373,68 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
         if n % 11 == 3 && !closed_on_time {
             let asked = deadline.max(date("2026-11-27")) + Duration::days(60);
             let when = plan_day + Duration::days(20);
-            ledger::request_extension(db, &head, &id, "涉及人员安置,需协调编制资源", &crate::ledger::calendar::format_date(asked), at(when, 11)).await?;
+            ledger::request_extension(
+                db,
+                &head,
+                &id,
+                "涉及人员安置,需协调编制资源",
+                &crate::ledger::calendar::format_date(asked),
+                at(when, 11),
+            )
+            .await?;
             match n % 3 {
-                0 => ledger::decide_extension(db, &central, &id, true, "同意延期,请抓紧落实", at(when + Duration::days(2), 16)).await?,
-                1 => ledger::decide_extension(db, &central, &id, false, "理由不充分,请按原期限完成", at(when + Duration::days(2), 16)).await?,
+                0 => {
+                    ledger::decide_extension(
+                        db,
+                        &central,
+                        &id,
+                        true,
+                        "同意延期,请抓紧落实",
+                        at(when + Duration::days(2), 16),
+                    )
+                    .await?
+                }
+                1 => {
+                    ledger::decide_extension(
+                        db,
+                        &central,
+                        &id,
+                        false,
+                        "理由不充分,请按原期限完成",
+                        at(when + Duration::days(2), 16),
+                    )
+                    .await?
+                }
                 _ => {}
             }
         }
         let report_day = if closed_on_time {
-            (deadline - Duration::days(10 + dice.below(20) as i64)).max(plan_day + Duration::days(5))
+            (deadline - Duration::days(10 + dice.below(20) as i64))
+                .max(plan_day + Duration::days(5))
         } else if closed_late {
             deadline + Duration::days(5 + dice.below(20) as i64)
         } else {
             (plan_day + Duration::days(20)).min(date("2026-11-20"))
         };
-        let remaining = if closed_on_time || closed_late { Some(0) } else { quantity.map(|q| i64::from(q / 2)) };
-        let files = vec![Upload { file_name: "整改佐证.png".into(), bytes: EVIDENCE_PNG.to_vec() }];
+        let remaining = if closed_on_time || closed_late {
+            Some(0)
+        } else {
+            quantity.map(|q| i64::from(q / 2))
+        };
+        let files = vec![Upload {
+            file_name: "整改佐证.png".into(),
+            bytes: EVIDENCE_PNG.to_vec(),
+        }];
         ledger::report_progress(
             db,
             &head,
             &id,
             &ProgressInput {
-                text: if remaining == Some(0) { "整改措施已全部落实,相关文件和花名册已报送".into() } else { "已制定清理方案,正在分批落实".into() },
+                text: if remaining == Some(0) {
+                    "整改措施已全部落实,相关文件和花名册已报送".into()
+                } else {
+                    "已制定清理方案,正在分批落实".into()
+                },
                 remaining: remaining.map(|r| r.to_string()).unwrap_or_default(),
                 reasons: String::new(),
                 next_steps: "按计划继续推进".into(),
@@ -341,7 +447,15 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
         if matches!(stage, Some(Stage::Working)) {
             continue;
         }
-        ledger::request_closure(db, &head, &id, "问题已整改到位,申请销号", &[], at(report_day + Duration::days(1), 9)).await?;
+        ledger::request_closure(
+            db,
+            &head,
+            &id,
+            "问题已整改到位,申请销号",
+            &[],
+            at(report_day + Duration::days(1), 9),
+        )
+        .await?;
         if matches!(stage, Some(Stage::ClosureRequested)) {
             continue;
         }
@@ -352,12 +466,22 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
     }
     // The partner departments are informed of everything (同步通报) for a few items.
     let some: Vec<RecordId> = db
-        .query("SELECT VALUE id FROM item WHERE status = 'in_rectification' ORDER BY number LIMIT 3")
+        .query(
+            "SELECT VALUE id FROM item WHERE status = 'in_rectification' ORDER BY number LIMIT 3",
+        )
         .await?
         .check()?
         .take(0)?;
     for id in some {
-        ledger::notify(db, &central, &key_of(&id), PartnerDept::HumanResources.as_str(), "同步通报,请配合督促", at(date("2026-11-02"), 10)).await?;
+        ledger::notify(
+            db,
+            &central,
+            &key_of(&id),
+            PartnerDept::HumanResources.as_str(),
+            "同步通报,请配合督促",
+            at(date("2026-11-02"), 10),
+        )
+        .await?;
     }
     tracing::info!(items = TOTAL, "demo ledger loaded");
     Ok(())

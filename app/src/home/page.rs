@@ -129,11 +129,11 @@ fn RoleSections(user: SessionUser, o: HomeOverview) -> impl IntoView {
         .into_any(),
         Role::BusinessDivision => view! {
             {counts}
-            <LedgerLink title=td_string!(l, ledger.supervised).to_string() />
+            <LedgerLink title=td_string!(l, home.supervised_items).to_string() />
         }
         .into_any(),
         Role::Partner => view! {
-            <LedgerLink title=td_string!(l, ledger.shared_items).to_string() />
+            <LedgerLink title=td_string!(l, home.shared_items).to_string() />
         }
         .into_any(),
         Role::Administrator => view! {

@@ -355,3 +355,22 @@ pub async fn ledger_lists() -> Result<(Vec<ListEntry>, Vec<ListEntry>), AppError
         super::service::list_sources(&db).await?,
     ))
 }
+
+/// What the history check found: events verified, and the first break if any.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HistoryCheck {
+    pub events: i64,
+    /// None when intact; otherwise where it breaks, in words for the log.
+    pub first_break: Option<String>,
+}
+
+/// Recompute the hash chain of the whole history (the central office).
+#[server(endpoint = "check_history")]
+pub async fn check_history() -> Result<HistoryCheck, AppError> {
+    crate::auth::require_role(&[crate::auth::Role::CentralOffice])?;
+    let report = super::service::verify_ledger(&crate::web::db()?).await?;
+    Ok(HistoryCheck {
+        events: report.events,
+        first_break: report.first_break.map(|b| format!("{b:?}")),
+    })
+}

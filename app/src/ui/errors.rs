@@ -11,16 +11,24 @@ pub fn set_status(code: u16) {
     let _ = code;
 }
 
+/// Put in context by the app frame: an error inside it is a section of the frame's
+/// `<main>`, not a second `<main>`.
+#[derive(Clone, Copy)]
+pub struct InFrame;
+
 #[component]
 fn ErrorScreen(code: u16, title: String, body: String) -> impl IntoView {
     let i18n = use_i18n();
     set_status(code);
-    view! {
-        <main class="error-page" id="main" data-status=code>
-            <h1>{title}</h1>
-            <p>{body}</p>
-            <a class="button" href="/">{t!(i18n, pages.back_home)}</a>
-        </main>
+    let content = view! {
+        <h1>{title}</h1>
+        <p>{body}</p>
+        <a class="button" href="/">{t!(i18n, pages.back_home)}</a>
+    };
+    if use_context::<InFrame>().is_some() {
+        view! { <section class="error-page" data-status=code>{content}</section> }.into_any()
+    } else {
+        view! { <main class="error-page" id="main" data-status=code>{content}</main> }.into_any()
     }
 }
 

@@ -100,6 +100,7 @@ pub fn AppFrame(user: SessionUser, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let here = use_location().pathname.get_untracked();
+    provide_context(crate::ui::errors::InFrame);
     let items = nav_items(locale, user.role)
         .into_iter()
         .map(|item| {

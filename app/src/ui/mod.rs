@@ -12,7 +12,8 @@ use crate::auth::pages::{AccountPage, LoginPage};
 use crate::home::page::HomePage;
 use crate::i18n::*;
 use crate::ledger::pages::{
-    AcceptancePage, ClosureSheetPage, ItemPage, LedgerPage, ListsPage, NoticePage, RegisterPage,
+    AcceptancePage, ClosureSheetPage, HistoryPage, ItemPage, LedgerPage, ListsPage, NoticePage,
+    RegisterPage,
 };
 use errors::{NotFoundPage, OfflinePage};
 use leptos::prelude::*;
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/lists") view=ListsPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger") view=LedgerPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/new") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/ledger/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/acceptance") view=AcceptancePage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id") view=ItemPage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id/notice") view=NoticePage ssr=SsrMode::Async />

@@ -80,6 +80,7 @@ pub fn LedgerPage() -> impl IntoView {
     }
     let filter = filter_from_query();
     let can_register = matches!(user.role, Role::CentralOffice | Role::BusinessDivision);
+    let can_check = user.role == Role::CentralOffice;
     let data = Resource::new(
         move || filter.clone(),
         |f| async move {
@@ -95,7 +96,10 @@ pub fn LedgerPage() -> impl IntoView {
         <AppFrame user>
             <div class="title-row">
                 <h1>{t!(i18n, ledger.title)}</h1>
-                {can_register.then(|| view! { <a class="button primary" href="/ledger/new">{t!(i18n, ledger.register)}</a> })}
+                <p class="button-row">
+                    {can_check.then(|| view! { <a class="button" href="/ledger/history">{t!(i18n, ledger.history_link)}</a> })}
+                    {can_register.then(|| view! { <a class="button primary" href="/ledger/new">{t!(i18n, ledger.register)}</a> })}
+                </p>
             </div>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

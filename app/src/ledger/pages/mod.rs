@@ -3,6 +3,7 @@
 //! rendered on the server; every form is a plain HTML form.
 
 mod acceptance;
+mod history;
 mod item;
 mod ledger;
 mod lists;
@@ -10,6 +11,7 @@ mod print;
 mod register;
 
 pub use acceptance::AcceptancePage;
+pub use history::HistoryPage;
 pub use item::ItemPage;
 pub use ledger::LedgerPage;
 pub use lists::ListsPage;
