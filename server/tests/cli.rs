@@ -81,3 +81,82 @@ fn a_weak_first_password_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("TooShort"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn ok<T>(r: Result<T, app::AppError>) -> T {
+    r.unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// An item's history written by the app, then checked by `rectify verify-ledger` as a
+/// separate process; after an event is altered on disk the command reports where.
+#[tokio::test]
+async fn verify_ledger_reports_an_intact_and_a_broken_chain() {
+    let dir = temp_dir("verify-ledger");
+    let endpoint = format!("surrealkv://{}", dir.join("db").display());
+    let config = app::db::DbConfig {
+        endpoint: endpoint.clone(),
+        ..app::db::DbConfig::in_memory()
+    };
+    {
+        let db = app::db::connect(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let district = ok(app::org::service::create_district(&db, "HL", "海陵区", "Hailing").await);
+        let unit = ok(app::org::service::create_unit(&db, &district, "海陵区教育局").await);
+        let id = ok(app::admin::service::create_user(
+            &db,
+            &app::admin::NewUser {
+                username: "central".into(),
+                display_name: "陈建国".into(),
+                password: "taizhou2026".into(),
+                role: "central_office".into(),
+                ..Default::default()
+            },
+        )
+        .await);
+        let central =
+            ok(app::auth::service::load_session_user(&db, &app::db::record("user", &id)).await)
+                .unwrap_or_else(|| panic!("no user"));
+        let item = app::ledger::NewItem {
+            unit,
+            source: "inspection_tour".into(),
+            category: "excess_leaders".into(),
+            nature: "violation".into(),
+            description: "超职数配备副职 1 名".into(),
+            found_on: "2026-10-01".into(),
+            deadline: "2026-12-31".into(),
+            head_name: "周志明".into(),
+            ..Default::default()
+        };
+        let now = chrono::Utc::now();
+        let (id, _) = ok(app::ledger::service::register_item(&db, &central, &item, now).await);
+        ok(app::ledger::service::issue(&db, &central, &id, now).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let verify = || {
+        Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .args(["--db", &endpoint, "--log", "warn", "verify-ledger"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run rectify: {e}"))
+    };
+    let intact = verify();
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+    assert!(String::from_utf8_lossy(&intact.stdout).contains("2 events verified"));
+    {
+        let db = app::db::connect(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.query("UPDATE event SET actor_name = '别人' , action = 'withdraw' WHERE seq = 2")
+            .await
+            .and_then(|r| r.check())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let broken = verify();
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stdout).contains("Altered { seq: 2 }"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -410,3 +410,227 @@ async fn signing_out_ends_the_session() {
     );
     assert_eq!(app.get("/", &cookie).await.location(), "/login");
 }
+
+/// A multipart body as a browser sends the progress form.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----rectify-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    async fn post_multipart(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        cookie: &str,
+    ) -> Reply {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.send(req).await
+    }
+}
+
+/// The ledger's plain forms work through the real router: registration with nested
+/// field names, steps, a plan with indexed rows, and the multipart progress report
+/// with its evidence, which only the item's own unit can download.
+#[tokio::test]
+async fn the_ledger_forms_work_without_javascript_and_evidence_stays_in_scope() {
+    let app = spawn_app().await;
+    let central = app.sign_in("central").await;
+    let unit = app::org::service::list_units(&app.db, None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|u| u.name == "海陵区教育局")
+        .map(|u| u.id)
+        .unwrap_or_else(|| panic!("no unit"));
+    let reply = app
+        .post_form(
+            "/api/register_item",
+            &[
+                ("item[unit]", unit.as_str()),
+                ("item[source]", "staffing_check"),
+                ("item[category]", "over_establishment"),
+                ("item[nature]", "violation"),
+                ("item[description]", "超编进人 2 名"),
+                ("item[quantity]", "2"),
+                ("item[found_on]", "2026-10-01"),
+                ("item[deadline]", "2027-03-31"),
+                ("item[head_name]", "周志明"),
+            ],
+            &central,
+            "/ledger/new",
+        )
+        .await;
+    assert!(reply.status.is_redirection(), "{}", reply.body);
+    let location = reply.location().to_string();
+    assert!(location.starts_with("/items/"), "{location}");
+    let id = location
+        .trim_start_matches("/items/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let step = |step: &'static str, cookie: String| {
+        let id = id.clone();
+        let app = &app;
+        async move {
+            app.post_form(
+                "/api/item_step",
+                &[("item", &id), ("step", step)],
+                &cookie,
+                "/",
+            )
+            .await
+        }
+    };
+    assert!(
+        step("issue", central.clone())
+            .await
+            .location()
+            .contains("saved=issue")
+    );
+    let head = app.sign_in("unithead").await;
+    assert!(
+        step("acknowledge", head.clone())
+            .await
+            .location()
+            .contains("saved=acknowledge")
+    );
+    // A step that is not theirs comes back with the error, and changes nothing.
+    let refused = app
+        .post_form(
+            "/api/item_step",
+            &[("item", &id), ("step", "withdraw"), ("reason", "不想改")],
+            &head,
+            "/",
+        )
+        .await;
+    assert!(
+        refused.location().contains("error=forbidden"),
+        "{}",
+        refused.location()
+    );
+    let out_of_order = step("approve_plan", central.clone()).await;
+    assert!(
+        out_of_order.location().contains("error=wrong_state"),
+        "{}",
+        out_of_order.location()
+    );
+    let reply = app
+        .post_form(
+            "/api/submit_plan",
+            &[
+                ("item", id.as_str()),
+                ("plan[measures][0][what]", "清退超编人员"),
+                ("plan[measures][0][due]", "2027-03-31"),
+                ("plan[measures][0][owner]", "王强"),
+                ("plan[measures][1][what]", ""),
+                ("plan[measures][1][due]", "2027-03-15"),
+                ("plan[measures][1][owner]", ""),
+            ],
+            &head,
+            "/",
+        )
+        .await;
+    assert!(
+        reply.location().contains("saved=submit_plan"),
+        "{}",
+        reply.location()
+    );
+    assert!(
+        step("approve_plan", central.clone())
+            .await
+            .location()
+            .contains("saved=approve_plan")
+    );
+
+    // Evidence: a fake photo is refused by its content; a real one is kept.
+    let (ct, body) = multipart(
+        &[("item", &id), ("text", "已清退 1 人"), ("remaining", "1")],
+        Some(("现场.jpg", b"<html>not a photo</html>")),
+    );
+    let refused = app
+        .post_multipart("/api/report_progress", &ct, body, &head)
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert!(
+        refused.location().contains("problem=file_type"),
+        "{}",
+        refused.location()
+    );
+    let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
+    let (ct, body) = multipart(
+        &[("item", &id), ("text", "已清退 1 人"), ("remaining", "1")],
+        Some(("现场.jpg", jpeg)),
+    );
+    let saved = app
+        .post_multipart("/api/report_progress", &ct, body, &head)
+        .await;
+    assert!(
+        saved.location().contains("saved=progress"),
+        "{}",
+        saved.location()
+    );
+    let page = app.get(&format!("/items/{id}"), &head).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let file = page
+        .body
+        .split("src=\"/files/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no thumbnail on the item page"))
+        .to_string();
+    let download = app.get(&format!("/files/{file}"), &head).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(
+        download
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("image/jpeg")
+    );
+    assert_eq!(
+        download
+            .headers
+            .get("x-content-type-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("nosniff")
+    );
+    // Another unit's contact: no item, no file. Signed out: sent to sign in.
+    let other = app.sign_in("inspection").await;
+    assert_eq!(
+        app.get(&format!("/files/{file}"), &other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/items/{id}"), &other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/files/{file}"), "").await.location(),
+        "/login"
+    );
+}
