@@ -1148,3 +1148,58 @@ async fn measures_are_marked_done_by_the_unit_only() {
     assert_eq!(d.measures[0].done_on.as_deref(), Some("2026-11-27"));
     let _ = &w.unit_b;
 }
+
+#[tokio::test]
+async fn the_central_office_records_accountability_and_keeps_the_lists() {
+    let w = world().await;
+    let id = working_item(&w, "violation", "2026-12-31").await;
+    assert_eq!(
+        ledger::record_accountability(&w.db, &w.head_a, &id, "约谈", now()).await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        ledger::record_accountability(&w.db, &w.central, &id, "", now()).await,
+        Err(AppError::invalid(Field::Text, Problem::Required))
+    );
+    ok(
+        ledger::record_accountability(&w.db, &w.central, &id, "对单位主要负责人进行约谈", now())
+            .await,
+    );
+    let d = ok(ledger::get_item(&w.db, &w.head_a, &id, now()).await);
+    assert_eq!(
+        d.accountability.as_deref(),
+        Some("对单位主要负责人进行约谈")
+    );
+    assert!(
+        d.timeline
+            .iter()
+            .any(|e| e.action == "record_accountability")
+    );
+    // The editable lists: the administrator adds a category; names stay unique.
+    ok(ledger::add_list_entry(
+        &w.db,
+        &w.admin,
+        "category",
+        "违规设置议事协调机构",
+        "Unapproved coordination body",
+    )
+    .await);
+    assert_eq!(
+        ledger::add_list_entry(&w.db, &w.admin, "category", "违规设置议事协调机构", "Again").await,
+        Err(AppError::invalid(Field::Name, Problem::Taken))
+    );
+    assert_eq!(
+        ledger::add_list_entry(&w.db, &w.head_a, "source", "自查", "Self").await,
+        Err(AppError::Forbidden)
+    );
+    let categories = ok(ledger::list_categories(&w.db).await);
+    assert_eq!(categories.len(), 7);
+    assert_eq!(
+        categories.last().map(|c| c.name.as_str()),
+        Some("违规设置议事协调机构")
+    );
+    // A registration can use the new category at once.
+    let mut item = new_item(&w.unit_a, "violation", "2026-12-31");
+    item.category = categories[6].code.clone();
+    ok(ledger::register_item(&w.db, &w.central, &item, now()).await);
+}

@@ -74,6 +74,10 @@ pub fn actions(status: Status, nature: Nature, standing: Standing) -> Vec<Action
     );
     offer(step_ok(Step::Withdraw), Action::Withdraw);
     offer(
+        central && status != Status::Withdrawn,
+        Action::RecordAccountability,
+    );
+    offer(
         central && status == Status::Closed,
         Action::RegisterRecurrence,
     );

@@ -320,6 +320,23 @@ pub async fn notify_department(
     finish_item_form(result, &item, "notify", &[])
 }
 
+#[server(endpoint = "record_accountability")]
+pub async fn record_accountability(item: String, text: String) -> Result<(), AppError> {
+    let result = async {
+        let user = crate::auth::require_user()?;
+        super::service::record_accountability(
+            &crate::web::db()?,
+            &user,
+            &item,
+            &text,
+            chrono::Utc::now(),
+        )
+        .await
+    }
+    .await;
+    finish_item_form(result, &item, "accountability", &[("text", text.clone())])
+}
+
 #[server(endpoint = "comment_item")]
 pub async fn comment_item(item: String, text: String) -> Result<(), AppError> {
     let result = async {

@@ -52,6 +52,8 @@ pub enum Action {
     Withdraw,
     Notify,
     Comment,
+    /// 问责: the central office records the accountability decided for an item.
+    RecordAccountability,
     RegisterRecurrence,
 }
 
@@ -169,6 +171,8 @@ pub struct ItemDetail {
     pub closure_note: Option<String>,
     pub closed_on: Option<String>,
     pub withdrawn_reason: Option<String>,
+    /// 问责 record, if any.
+    pub accountability: Option<String>,
     pub recurrence_of: Option<(String, String)>,
     pub measures: Vec<MeasureView>,
     pub digest: Vec<DigestStepView>,

@@ -185,6 +185,7 @@ pub fn action_label(locale: Locale, action: Action) -> String {
         Action::Withdraw => td_string!(locale, action.withdraw),
         Action::Notify => td_string!(locale, action.notify),
         Action::Comment => td_string!(locale, action.comment),
+        Action::RecordAccountability => td_string!(locale, action.record_accountability),
         Action::RegisterRecurrence => td_string!(locale, action.register_recurrence),
     }
     .to_string()
@@ -211,6 +212,7 @@ pub fn event_label(locale: Locale, action: &str) -> String {
         "notify" => td_string!(locale, event.notify),
         "notification_read" => td_string!(locale, event.notification_read),
         "comment" => td_string!(locale, event.comment),
+        "record_accountability" => td_string!(locale, event.record_accountability),
         other => return other.to_string(),
     }
     .to_string()

@@ -7,7 +7,7 @@ use crate::i18n::*;
 use crate::ledger::acceptance::CoSigner;
 use crate::ledger::api::{
     CoSign, CommentItem, CompleteMeasure, DecideExtension, ItemStep, NotifyDepartment,
-    RequestClosure, RequestExtension, SubmitPlan, load_item_detail,
+    RecordAccountability, RequestClosure, RequestExtension, SubmitPlan, load_item_detail,
 };
 use crate::ledger::calendar::local_stamp;
 use crate::ledger::evidence::{FileKind, REPORT_PROGRESS_PATH, download_path};
@@ -94,6 +94,7 @@ fn action_anchor(action: Action) -> &'static str {
         Action::Notify => "notify",
         Action::Comment => "comment",
         Action::Withdraw => "withdraw",
+        Action::RecordAccountability => "accountability",
         Action::ReturnPlan => "plan",
         Action::RegisterRecurrence => "recurrence",
         Action::Issue | Action::Acknowledge | Action::ApprovePlan => "top",
@@ -170,6 +171,22 @@ fn ItemView(d: ItemDetail) -> impl IntoView {
                         <label><span>{t!(i18n, fields.text)}</span><textarea name="text" maxlength="2000" rows="3">{query_value("text")}</textarea></label>
                         <button type="submit" class="button">{t!(i18n, action.comment)}</button>
                     </form>
+                </section>
+            })}
+            {(d.accountability.is_some() || can(Action::RecordAccountability)).then(|| view! {
+                <section class="card" id="act-accountability">
+                    <h2>{t!(i18n, ledger.accountability)}</h2>
+                    {d.accountability.clone().map(|a| view! { <p data-testid="accountability">{a}</p> })}
+                    {can(Action::RecordAccountability).then(|| view! {
+                        <details>
+                            <summary>{t!(i18n, action.record_accountability)}</summary>
+                            <form method="post" action=RecordAccountability::PATH class="stack">
+                                {item_field(&s.id)}
+                                <label><span>{t!(i18n, fields.text)}</span><textarea name="text" maxlength="2000" rows="3"></textarea></label>
+                                <button type="submit" class="button">{t!(i18n, action.record_accountability)}</button>
+                            </form>
+                        </details>
+                    })}
                 </section>
             })}
             {can(Action::RegisterRecurrence).then(|| view! {
@@ -505,7 +522,7 @@ fn NotifySection(d: ItemDetail, can_notify: bool) -> impl IntoView {
 }
 
 /// Values worth showing from an event: the words people wrote and the dates set.
-const SHOWN_DETAILS: [&str; 9] = [
+const SHOWN_DETAILS: [&str; 10] = [
     "comment",
     "reason",
     "opinion",
@@ -515,6 +532,7 @@ const SHOWN_DETAILS: [&str; 9] = [
     "withdrawn_reason",
     "new_deadline",
     "approved_deadline",
+    "accountability",
 ];
 
 #[component]

@@ -32,7 +32,7 @@ pub(crate) const ITEM_FIELDS: &str = "id, number, unit, district, unit.name AS u
     quantity_baseline, quantity_remaining, found_on, found_in, original_deadline,
     approved_deadline, supervising_office, head_name, handler_name, handler_phone,
     registered_at, plan_returned_reason, next_review, closure_note, co_signers,
-    acceptance_round, closed_on, closed_on_time, withdrawn_reason, recurrence_of,
+    acceptance_round, closed_on, closed_on_time, withdrawn_reason, accountability, recurrence_of,
     recurrence_of.number AS recurrence_number, shared_with,
     (SELECT VALUE owner FROM measure WHERE item = $parent.id) AS owners,
     (SELECT VALUE co_signer FROM acceptance
@@ -74,6 +74,7 @@ pub(crate) struct ItemRow {
     pub closed_on: Option<String>,
     pub closed_on_time: Option<bool>,
     pub withdrawn_reason: Option<String>,
+    pub accountability: Option<String>,
     pub recurrence_of: Option<RecordId>,
     pub recurrence_number: Option<String>,
     pub shared_with: Vec<String>,

@@ -475,6 +475,7 @@ pub async fn get_item(
         closure_note: row.closure_note.clone(),
         closed_on: row.closed_on.clone(),
         withdrawn_reason: row.withdrawn_reason.clone(),
+        accountability: row.accountability.clone(),
         recurrence_of: row
             .recurrence_of
             .as_ref()

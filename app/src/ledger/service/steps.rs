@@ -803,3 +803,39 @@ pub async fn comment(
     )
     .await
 }
+
+/// 问责: the central office records the accountability decided for an item (who was
+/// held to account and how). It is kept on the item and in the history; a later record
+/// replaces the shown text, the history keeps both.
+pub async fn record_accountability(
+    db: &Db,
+    user: &SessionUser,
+    item: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let row = load_item(db, user, item).await?;
+    if user.role != Role::CentralOffice {
+        return Err(AppError::Forbidden);
+    }
+    if row.status()? == Status::Withdrawn {
+        return Err(AppError::WrongState);
+    }
+    let text = required_text(Field::Text, text, TEXT_MAX)?;
+    let mut binds = base_binds(&row, now);
+    binds.push(("accountability", text.clone().into_value()));
+    commit(
+        db,
+        user,
+        now,
+        Change {
+            item: row.id.clone(),
+            action: "record_accountability",
+            before: json!({ "accountability": row.accountability }),
+            after: json!({ "accountability": text }),
+        },
+        &guarded("accountability = $accountability"),
+        binds,
+    )
+    .await
+}
