@@ -222,7 +222,7 @@ pub fn UsersPage() -> impl IntoView {
                                                     (Role::Partner, Some(p)) => partner_label(l, p),
                                                     _ => u.scope_name.clone().unwrap_or_default(),
                                                 }}
-                                                    {u.locked.then(|| view! { " 🔒" })}</td>
+                                                    {u.locked.then_some(view! { " 🔒" })}</td>
                                             </tr>
                                         }}).collect_view()}
                                     </tbody>

@@ -232,13 +232,12 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
                     .find(|u| u.name == "海陵区教育局")
                     .unwrap_or(&units[0])
             } else if open_index < open_total - 5 {
-                *dice.pick(&leftover_units)
+                leftover_units[dice.below(leftover_units.len())]
             } else {
-                *dice.pick(&other_units)
+                other_units[dice.below(other_units.len())]
             }
         } else {
-            let all: Vec<&UnitRow> = units.iter().collect();
-            *dice.pick(&all)
+            &units[dice.below(units.len())]
         };
         let is_open = !closed_on_time && !closed_late;
         let policy = n % 9 == 4 || (is_open && open_index % 8 == 5);

@@ -103,7 +103,7 @@ fn RoleSections(user: SessionUser, o: HomeOverview) -> impl IntoView {
             </section>
         }
     });
-    let body = match user.role {
+    match user.role {
         Role::UnitHead | Role::UnitHandler => view! { <MyItems /> }.into_any(),
         Role::DistrictOffice => {
             let count = o.district_units.len();
@@ -149,6 +149,5 @@ fn RoleSections(user: SessionUser, o: HomeOverview) -> impl IntoView {
             </section>
         }
         .into_any(),
-    };
-    body
+    }
 }

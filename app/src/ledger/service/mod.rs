@@ -142,10 +142,11 @@ pub fn may_see(user: &SessionUser, unit: &str, district: &str, shared_with: &[St
     }
 }
 
+/// Named query parameters.
+pub(crate) type Bindings = Vec<(&'static str, Value)>;
+
 /// The WHERE condition limiting a list to the caller's scope, and its parameters.
-pub(crate) fn scope_clause(
-    user: &SessionUser,
-) -> Result<(&'static str, Vec<(&'static str, Value)>), AppError> {
+pub(crate) fn scope_clause(user: &SessionUser) -> Result<(&'static str, Bindings), AppError> {
     require_ledger_reader(user)?;
     Ok(match &user.scope {
         Scope::Everything => ("true", Vec::new()),
