@@ -883,14 +883,38 @@ async fn districts_partners_and_the_administrator_see_only_their_share() {
             .map(|_| ()),
         Err(AppError::Forbidden)
     );
-    // The business division and the central office see the whole ledger.
+    // The business division supervises what it registered.
+    let mine = ItemFilter {
+        mine: "1".into(),
+        ..ItemFilter::default()
+    };
     assert_eq!(
-        ok(ledger::list_items(&w.db, &w.division, &all, now()).await).total,
+        ok(ledger::list_items(&w.db, &w.division, &mine, now()).await).total,
+        0
+    );
+    ok(ledger::register_item(
+        &w.db,
+        &w.division,
+        &new_item(&w.unit_b, "violation", "2026-12-31"),
+        now(),
+    )
+    .await);
+    assert_eq!(
+        ok(ledger::list_items(&w.db, &w.division, &mine, now()).await).total,
         1
     );
     assert_eq!(
-        ok(ledger::list_items(&w.db, &w.central, &all, now()).await).total,
+        ok(ledger::list_items(&w.db, &w.central, &mine, now()).await).total,
         1
+    );
+    // The business division and the central office see the whole ledger.
+    assert_eq!(
+        ok(ledger::list_items(&w.db, &w.division, &all, now()).await).total,
+        2
+    );
+    assert_eq!(
+        ok(ledger::list_items(&w.db, &w.central, &all, now()).await).total,
+        2
     );
 }
 

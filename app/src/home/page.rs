@@ -50,14 +50,14 @@ fn Greeting(user: SessionUser) -> impl IntoView {
     }
 }
 
-/// The way into the ledger from a home page.
+/// The way into the ledger from a home page (`query` narrows it, e.g. `?mine=1`).
 #[component]
-fn LedgerLink(title: String) -> impl IntoView {
+fn LedgerLink(title: String, #[prop(optional)] query: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card">
             <h2>{title}</h2>
-            <p><a class="button primary" href="/ledger">{t!(i18n, ledger.title)}</a></p>
+            <p><a class="button primary" href=format!("/ledger{query}")>{t!(i18n, ledger.title)}</a></p>
         </section>
     }
 }
@@ -129,7 +129,7 @@ fn RoleSections(user: SessionUser, o: HomeOverview) -> impl IntoView {
         .into_any(),
         Role::BusinessDivision => view! {
             {counts}
-            <LedgerLink title=td_string!(l, home.supervised_items).to_string() />
+            <LedgerLink title=td_string!(l, home.supervised_items).to_string() query="?mine=1" />
         }
         .into_any(),
         Role::Partner => view! {

@@ -471,4 +471,163 @@ mod tests {
             Err(Refusal::WrongState)
         );
     }
+
+    /// Who a drawn transition belongs to.
+    #[derive(Clone, Copy)]
+    enum Who {
+        Central,
+        OwnUnit,
+        PendingCoSigner,
+    }
+
+    fn qualifies(who: Who, a: Actor) -> bool {
+        match who {
+            Who::Central => a.role == Role::CentralOffice,
+            Who::OwnUnit => matches!(a.role, Role::UnitHead | Role::UnitHandler) && a.own_unit,
+            Who::PendingCoSigner => a.pending_co_signer,
+        }
+    }
+
+    /// The transitions as DESIGN §3 draws them, written out independently of
+    /// `next_status`: (from, step, who, to for a violation, to for a policy-caused item).
+    fn drawn() -> Vec<(Status, Step, Who, Status, Status)> {
+        use Status as S;
+        let pass = |all| Step::PassAcceptance {
+            all_others_passed: all,
+        };
+        let mut t = vec![
+            (
+                S::Registered,
+                Step::Issue,
+                Who::Central,
+                S::Issued,
+                S::Issued,
+            ),
+            (
+                S::Issued,
+                Step::Acknowledge,
+                Who::OwnUnit,
+                S::Acknowledged,
+                S::Acknowledged,
+            ),
+            (
+                S::Acknowledged,
+                Step::SubmitPlan,
+                Who::OwnUnit,
+                S::PlanReview,
+                S::PlanReview,
+            ),
+            (
+                S::PlanReview,
+                Step::ApprovePlan,
+                Who::Central,
+                S::InRectification,
+                S::Digesting,
+            ),
+            (
+                S::PlanReview,
+                Step::ReturnPlan,
+                Who::Central,
+                S::Acknowledged,
+                S::Acknowledged,
+            ),
+            (
+                S::InRectification,
+                Step::RequestClosure,
+                Who::OwnUnit,
+                S::ClosureRequested,
+                S::ClosureRequested,
+            ),
+            (
+                S::Digesting,
+                Step::RequestClosure,
+                Who::OwnUnit,
+                S::ClosureRequested,
+                S::ClosureRequested,
+            ),
+            (
+                S::ClosureRequested,
+                pass(true),
+                Who::PendingCoSigner,
+                S::Closed,
+                S::Closed,
+            ),
+            (
+                S::ClosureRequested,
+                pass(false),
+                Who::PendingCoSigner,
+                S::ClosureRequested,
+                S::ClosureRequested,
+            ),
+            (
+                S::ClosureRequested,
+                Step::ReturnAcceptance,
+                Who::PendingCoSigner,
+                S::InRectification,
+                S::Digesting,
+            ),
+        ];
+        for s in ALL_STATUSES.into_iter().filter(|s| s.is_open()) {
+            t.push((s, Step::Withdraw, Who::Central, S::Withdrawn, S::Withdrawn));
+        }
+        t
+    }
+
+    #[test]
+    fn exactly_the_drawn_transitions_are_allowed_and_every_other_is_refused() {
+        let steps = [
+            Step::Issue,
+            Step::Acknowledge,
+            Step::SubmitPlan,
+            Step::ApprovePlan,
+            Step::ReturnPlan,
+            Step::RequestClosure,
+            Step::PassAcceptance {
+                all_others_passed: true,
+            },
+            Step::PassAcceptance {
+                all_others_passed: false,
+            },
+            Step::ReturnAcceptance,
+            Step::Withdraw,
+        ];
+        let drawn = drawn();
+        let mut checked = 0;
+        let mut allowed = 0;
+        for status in ALL_STATUSES {
+            for step in steps {
+                for nature in [V, P] {
+                    for role in Role::ALL {
+                        for own_unit in [true, false] {
+                            for pending_co_signer in [true, false] {
+                                let a = Actor {
+                                    role,
+                                    own_unit,
+                                    pending_co_signer,
+                                };
+                                let entry =
+                                    drawn.iter().find(|(f, st, ..)| *f == status && *st == step);
+                                let expected = match entry {
+                                    None => Err(Refusal::WrongState),
+                                    Some((_, _, who, to_v, to_p)) if qualifies(*who, a) => {
+                                        Ok(if nature == V { *to_v } else { *to_p })
+                                    }
+                                    Some(_) => Err(Refusal::NotAllowed),
+                                };
+                                assert_eq!(
+                                    next_status(status, nature, step, a),
+                                    expected,
+                                    "{status:?} {step:?} {nature:?} {a:?}"
+                                );
+                                checked += 1;
+                                allowed += usize::from(expected.is_ok());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 9 * 10 * 2 * 7 * 4);
+        assert!(allowed > 0);
+    }
 }

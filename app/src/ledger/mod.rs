@@ -216,6 +216,9 @@ pub struct ItemFilter {
     pub sort: String,
     #[serde(default)]
     pub page: String,
+    /// "1": only the items the caller registered (a business division's supervision).
+    #[serde(default)]
+    pub mine: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

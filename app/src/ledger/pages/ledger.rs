@@ -28,6 +28,7 @@ fn filter_from_query() -> ItemFilter {
         q: query_value("q"),
         sort: query_value("sort"),
         page: query_value("page"),
+        mine: query_value("mine"),
     }
 }
 
@@ -45,6 +46,7 @@ fn page_href(filter: &ItemFilter, page: i64) -> String {
         ("due_to", &filter.due_to),
         ("q", &filter.q),
         ("sort", &filter.sort),
+        ("mine", &filter.mine),
     ];
     let mut query = String::new();
     for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
@@ -174,6 +176,7 @@ fn Filters(choices: LedgerChoices, filter: ItemFilter) -> impl IntoView {
                         {option("found".into(), td_string!(l, ledger.sort_found).to_string(), &filter.sort)}
                     </select></label>
                     <label class="check"><input type="checkbox" name="overdue" value="1" checked=filter.overdue == "1" />{t!(i18n, ledger.overdue_only)}</label>
+                    <label class="check"><input type="checkbox" name="mine" value="1" checked=filter.mine == "1" />{t!(i18n, ledger.mine_only)}</label>
                 </div>
                 <p class="button-row"><button type="submit" class="button primary">{t!(i18n, ledger.apply)}</button> <a class="button" href="/ledger">{t!(i18n, ledger.clear)}</a></p>
             </details>

@@ -181,6 +181,13 @@ pub async fn list_items(
             format_date(d).into_value(),
         );
     }
+    if filter.mine.trim() == "1" {
+        add(
+            "registered_by = $f_me",
+            "f_me",
+            record("user", &user.id).into_value(),
+        );
+    }
     let q: String = filter.q.trim().chars().take(50).collect();
     if !q.is_empty() {
         add(
