@@ -19,6 +19,7 @@ pub mod error;
 pub mod home;
 pub mod ledger;
 pub mod org;
+pub mod reminders;
 pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod web;

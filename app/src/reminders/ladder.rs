@@ -1,0 +1,260 @@
+//! The reminder ladder (DESIGN §4) as data and pure rules: which milestones remind whom,
+//! when each falls, and quiet hours. The scheduler (server) materialises reminders from
+//! these; the administrator edits the ladder.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What a rule counts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    /// The item's approved deadline (negative offsets: before it; positive: overdue).
+    Deadline,
+    /// A measure's due date.
+    MeasureDue,
+    /// The day a closure request was made (acceptance waiting).
+    ClosureRequested,
+}
+
+/// Who a reminder goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    UnitHead,
+    UnitHandler,
+    MeasureOwner,
+    DistrictOffice,
+    CentralOffice,
+    CoSigners,
+}
+
+/// One rung of the ladder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Stable name, part of every reminder's idempotency key.
+    pub code: String,
+    pub anchor: Anchor,
+    /// Days after the anchor (negative: before).
+    pub offset_days: i64,
+    /// Repeat every so many days after the first time (escalation), if any.
+    pub repeat_days: Option<i64>,
+    pub recipients: Vec<Recipient>,
+}
+
+fn rule(
+    code: &str,
+    anchor: Anchor,
+    offset_days: i64,
+    repeat: Option<i64>,
+    to: &[Recipient],
+) -> Rule {
+    Rule {
+        code: code.to_string(),
+        anchor,
+        offset_days,
+        repeat_days: repeat,
+        recipients: to.to_vec(),
+    }
+}
+
+/// DESIGN §4's default ladder.
+pub fn default_ladder() -> Vec<Rule> {
+    use Recipient::*;
+    let unit = [UnitHead, UnitHandler];
+    vec![
+        rule("deadline_t30", Anchor::Deadline, -30, None, &unit),
+        rule("deadline_t7", Anchor::Deadline, -7, None, &unit),
+        rule("deadline_t3", Anchor::Deadline, -3, None, &unit),
+        rule("deadline_t1", Anchor::Deadline, -1, None, &unit),
+        rule("deadline_t0", Anchor::Deadline, 0, None, &unit),
+        rule(
+            "overdue_1",
+            Anchor::Deadline,
+            1,
+            None,
+            &[UnitHead, DistrictOffice],
+        ),
+        rule("overdue_7", Anchor::Deadline, 7, Some(7), &[CentralOffice]),
+        rule("measure_t3", Anchor::MeasureDue, -3, None, &[MeasureOwner]),
+        rule("measure_t0", Anchor::MeasureDue, 0, None, &[MeasureOwner]),
+        rule(
+            "acceptance_waiting_5",
+            Anchor::ClosureRequested,
+            5,
+            None,
+            &[CoSigners],
+        ),
+    ]
+}
+
+/// The day of occurrence `n` (0 = the first) of `rule` for an anchor date, or `None` when
+/// the rule does not repeat and `n > 0`.
+pub fn occurrence_day(rule: &Rule, anchor: NaiveDate, n: u32) -> Option<NaiveDate> {
+    let first = anchor + Duration::days(rule.offset_days);
+    match (n, rule.repeat_days) {
+        (0, _) => Some(first),
+        (n, Some(every)) if every > 0 => Some(first + Duration::days(every * i64::from(n))),
+        _ => None,
+    }
+}
+
+/// The occurrences of `rule` that have fallen due by `today` and are not before
+/// `since` (the day the reminder became relevant, e.g. when the item was issued: a T-30
+/// reminder is pointless for an item issued with 10 days left). Oldest first.
+pub fn due_occurrences(
+    rule: &Rule,
+    anchor: NaiveDate,
+    since: NaiveDate,
+    today: NaiveDate,
+) -> Vec<(u32, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut n = 0;
+    while let Some(day) = occurrence_day(rule, anchor, n) {
+        if day > today {
+            break;
+        }
+        if day >= since {
+            out.push((n, day));
+        }
+        n += 1;
+        if n > 10_000 {
+            break;
+        }
+    }
+    out
+}
+
+/// Quiet hours in Shanghai: from 22:00 to 07:30 nothing is pushed.
+pub const QUIET_FROM: (u32, u32) = (22, 0);
+pub const QUIET_UNTIL: (u32, u32) = (7, 30);
+
+fn shanghai() -> chrono::FixedOffset {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(o) => o,
+        None => unreachable!("8 hours east of UTC is a valid offset"),
+    }
+}
+
+/// When a push due at `at` may go out: `at` itself outside quiet hours, otherwise the
+/// end of the quiet hours (07:30 Shanghai).
+pub fn release_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    let local = at.with_timezone(&shanghai());
+    let time = local.time();
+    let from = NaiveTime::from_hms_opt(QUIET_FROM.0, QUIET_FROM.1, 0).unwrap_or_default();
+    let until = NaiveTime::from_hms_opt(QUIET_UNTIL.0, QUIET_UNTIL.1, 0).unwrap_or_default();
+    let release_day = if time >= from {
+        local.date_naive() + Duration::days(1)
+    } else if time < until {
+        local.date_naive()
+    } else {
+        return at;
+    };
+    shanghai()
+        .from_local_datetime(&release_day.and_time(until))
+        .single()
+        .map_or(at, |t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::ledger::calendar::parse_date(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    fn find(code: &str) -> Rule {
+        default_ladder()
+            .into_iter()
+            .find(|r| r.code == code)
+            .unwrap_or_else(|| panic!("no rule {code}"))
+    }
+
+    #[test]
+    fn the_deadline_rungs_fall_on_the_designed_days() {
+        let deadline = d("2026-12-31");
+        let days: Vec<NaiveDate> = [
+            "deadline_t30",
+            "deadline_t7",
+            "deadline_t3",
+            "deadline_t1",
+            "deadline_t0",
+            "overdue_1",
+        ]
+        .iter()
+        .filter_map(|c| occurrence_day(&find(c), deadline, 0))
+        .collect();
+        assert_eq!(
+            days,
+            vec![
+                d("2026-12-01"),
+                d("2026-12-24"),
+                d("2026-12-28"),
+                d("2026-12-30"),
+                d("2026-12-31"),
+                d("2027-01-01")
+            ]
+        );
+        assert_eq!(occurrence_day(&find("deadline_t7"), deadline, 1), None);
+    }
+
+    #[test]
+    fn overdue_escalation_repeats_every_seven_days() {
+        let rule = find("overdue_7");
+        let due = due_occurrences(&rule, d("2026-11-01"), d("2026-10-01"), d("2026-11-23"));
+        assert_eq!(
+            due,
+            vec![
+                (0, d("2026-11-08")),
+                (1, d("2026-11-15")),
+                (2, d("2026-11-22"))
+            ]
+        );
+    }
+
+    #[test]
+    fn rungs_before_the_item_existed_are_skipped() {
+        let rule = find("deadline_t30");
+        assert!(
+            due_occurrences(&rule, d("2026-12-31"), d("2026-12-20"), d("2026-12-31")).is_empty()
+        );
+        assert_eq!(
+            due_occurrences(&rule, d("2026-12-31"), d("2026-11-01"), d("2026-12-31")),
+            vec![(0, d("2026-12-01"))]
+        );
+    }
+
+    #[test]
+    fn quiet_hours_hold_pushes_until_half_past_seven() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        // 23:00 Shanghai -> 07:30 next morning.
+        assert_eq!(
+            release_time(at("2026-11-27T15:00:00Z")),
+            at("2026-11-27T23:30:00Z")
+        );
+        // 06:00 Shanghai -> 07:30 the same morning.
+        assert_eq!(
+            release_time(at("2026-11-27T22:00:00Z")),
+            at("2026-11-27T23:30:00Z")
+        );
+        // 10:00 Shanghai: straight away.
+        assert_eq!(
+            release_time(at("2026-11-28T02:00:00Z")),
+            at("2026-11-28T02:00:00Z")
+        );
+        // 07:30 exactly is no longer quiet; 22:00 exactly is.
+        assert_eq!(
+            release_time(at("2026-11-27T23:30:00Z")),
+            at("2026-11-27T23:30:00Z")
+        );
+        assert_eq!(
+            release_time(at("2026-11-27T14:00:00Z")),
+            at("2026-11-27T23:30:00Z")
+        );
+    }
+}

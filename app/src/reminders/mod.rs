@@ -1,0 +1,4 @@
+//! Reminders at key milestones (DESIGN §4). This first part holds the ladder's pure
+//! rules; the scheduler, the inbox and the channels come with the reminders issue.
+
+pub mod ladder;
