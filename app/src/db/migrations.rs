@@ -21,6 +21,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the rectification ledger",
         sql: include_str!("migrations/0002_ledger.surql"),
     },
+    Migration {
+        version: 3,
+        name: "reminders",
+        sql: include_str!("migrations/0003_reminders.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -2,3 +2,5 @@
 //! rules; the scheduler, the inbox and the channels come with the reminders issue.
 
 pub mod ladder;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,230 @@
+//! The reminder scheduler against a fresh in-memory SurrealDB, with a moved clock.
+#![cfg(feature = "ssr")]
+
+use app::AppError;
+use app::admin::NewUser;
+use app::admin::service::create_user;
+use app::auth::SessionUser;
+use app::auth::service::load_session_user;
+use app::db::{Db, connect_in_memory, record};
+use app::ledger::service as ledger;
+use app::ledger::{MeasureInput, NewItem, PlanInput};
+use app::org::service::{create_district, create_unit};
+use app::reminders::service as reminders;
+use chrono::{DateTime, Duration, Utc};
+
+fn ok<T>(r: Result<T, AppError>) -> T {
+    r.unwrap_or_else(|e| panic!("unexpected error: {e:?}"))
+}
+
+/// 10:00 in Shanghai on `date`.
+fn at(date: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{date}T02:00:00Z"))
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+struct World {
+    db: Db,
+    item: String,
+    central: SessionUser,
+    head: SessionUser,
+    handler: SessionUser,
+    district: SessionUser,
+    other_head: SessionUser,
+}
+
+async fn user(db: &Db, username: &str, role: &str, district: &str, unit: &str) -> SessionUser {
+    let id = ok(create_user(
+        db,
+        &NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password: "taizhou2026".into(),
+            role: role.into(),
+            district: district.into(),
+            unit: unit.into(),
+            ..Default::default()
+        },
+    )
+    .await);
+    ok(load_session_user(db, &record("user", &id)).await).unwrap_or_else(|| panic!("no user"))
+}
+
+/// One item due 2026-12-31, issued on 2026-11-01 and acknowledged, with a measure due
+/// 2026-12-15.
+async fn world() -> World {
+    let db = connect_in_memory().await.unwrap_or_else(|e| panic!("{e}"));
+    let d = ok(create_district(&db, "HL", "海陵区", "Hailing").await);
+    let d2 = ok(create_district(&db, "GG", "高港区", "Gaogang").await);
+    let u = ok(create_unit(&db, &d, "海陵区教育局").await);
+    let u2 = ok(create_unit(&db, &d2, "高港区教育局").await);
+    let central = user(&db, "central", "central_office", "", "").await;
+    let head = user(&db, "head", "unit_head", "", &u).await;
+    let handler = user(&db, "handler", "unit_handler", "", &u).await;
+    let district = user(&db, "hailing", "district_office", &d, "").await;
+    let other_head = user(&db, "other", "unit_head", "", &u2).await;
+    let t = at("2026-11-01");
+    let (item, _) = ok(ledger::register_item(
+        &db,
+        &central,
+        &NewItem {
+            unit: u,
+            source: "inspection_tour".into(),
+            category: "over_establishment".into(),
+            nature: "violation".into(),
+            description: "超编进人 2 名".into(),
+            found_on: "2026-10-20".into(),
+            deadline: "2026-12-31".into(),
+            head_name: "head".into(),
+            ..NewItem::default()
+        },
+        t,
+    )
+    .await);
+    ok(ledger::issue(&db, &central, &item, t).await);
+    ok(ledger::acknowledge(&db, &head, &item, t).await);
+    ok(ledger::submit_plan(
+        &db,
+        &head,
+        &item,
+        &PlanInput {
+            measures: vec![MeasureInput {
+                what: "清退".into(),
+                due: "2026-12-15".into(),
+                owner: "王强".into(),
+            }],
+            ..PlanInput::default()
+        },
+        t,
+    )
+    .await);
+    ok(ledger::approve_plan(&db, &central, &item, t).await);
+    World {
+        db,
+        item,
+        central,
+        head,
+        handler,
+        district,
+        other_head,
+    }
+}
+
+async fn rules_of(w: &World, who: &SessionUser) -> Vec<String> {
+    let mut rules: Vec<String> = ok(reminders::inbox(&w.db, who).await)
+        .into_iter()
+        .map(|e| e.rule)
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[tokio::test]
+async fn the_right_people_get_the_right_reminders_as_the_clock_moves() {
+    let w = world().await;
+    // Nothing falls due on the day of issue.
+    assert!(ok(reminders::tick(&w.db, "a", at("2026-11-01")).await).is_empty());
+    // T-30: the unit head and the handler.
+    let digests = ok(reminders::tick(&w.db, "a", at("2026-12-01")).await);
+    assert_eq!(digests.len(), 2);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
+    assert_eq!(rules_of(&w, &w.handler).await, ["deadline_t30"]);
+    assert!(rules_of(&w, &w.district).await.is_empty());
+    // Ticking again at the same time sends nothing more.
+    assert!(ok(reminders::tick(&w.db, "a", at("2026-12-01")).await).is_empty());
+    // Measure T-3 goes to the unit's contact, who passes it to the named owner.
+    ok(reminders::tick(&w.db, "a", at("2026-12-12")).await);
+    assert_eq!(
+        rules_of(&w, &w.handler).await,
+        ["deadline_t30", "measure_t3"]
+    );
+    for day in [
+        "2026-12-15",
+        "2026-12-24",
+        "2026-12-28",
+        "2026-12-30",
+        "2026-12-31",
+    ] {
+        ok(reminders::tick(&w.db, "a", at(day)).await);
+    }
+    assert_eq!(
+        rules_of(&w, &w.head).await,
+        [
+            "deadline_t0",
+            "deadline_t1",
+            "deadline_t3",
+            "deadline_t30",
+            "deadline_t7"
+        ]
+    );
+    // Overdue day 1: the unit head and the district office; day 7: the central office.
+    ok(reminders::tick(&w.db, "a", at("2027-01-01")).await);
+    assert_eq!(rules_of(&w, &w.district).await, ["overdue_1"]);
+    assert!(rules_of(&w, &w.central).await.is_empty());
+    ok(reminders::tick(&w.db, "a", at("2027-01-07")).await);
+    assert_eq!(rules_of(&w, &w.central).await, ["overdue_7"]);
+    ok(reminders::tick(&w.db, "a", at("2027-01-14")).await);
+    assert_eq!(rules_of(&w, &w.central).await, ["overdue_7", "overdue_7"]);
+    // Nobody outside the item's unit and district hears of it.
+    assert!(rules_of(&w, &w.other_head).await.is_empty());
+    // Inbox: unread count, mark read; another person's reminder is not found.
+    assert_eq!(ok(reminders::unread_count(&w.db, &w.head).await), 6);
+    let first = ok(reminders::inbox(&w.db, &w.head).await)[0].id.clone();
+    ok(reminders::mark_read(&w.db, &w.head, &first, at("2027-01-14")).await);
+    assert_eq!(ok(reminders::unread_count(&w.db, &w.head).await), 5);
+    assert_eq!(
+        reminders::mark_read(&w.db, &w.other_head, &first, at("2027-01-14")).await,
+        Err(AppError::NotFound)
+    );
+}
+
+#[tokio::test]
+async fn two_schedulers_on_one_database_deliver_each_reminder_once() {
+    let w = world().await;
+    let now = at("2026-12-01");
+    let (a, b) = tokio::join!(
+        reminders::tick(&w.db, "a", now),
+        reminders::tick(&w.db, "b", now)
+    );
+    let delivered: usize = [ok(a), ok(b)]
+        .iter()
+        .flat_map(|d| d.iter().map(|x| x.reminders.len()))
+        .sum();
+    assert_eq!(delivered, 2);
+    assert_eq!(ok(reminders::inbox(&w.db, &w.head).await).len(), 1);
+}
+
+#[tokio::test]
+async fn a_crash_after_claiming_loses_nothing_and_sends_nothing_twice() {
+    let w = world().await;
+    let now = at("2026-12-01");
+    ok(reminders::plan(&w.db, &app::reminders::ladder::default_ladder(), now).await);
+    // Instance A claims, then dies before delivering.
+    let claimed = ok(reminders::claim(&w.db, "a", now).await);
+    assert_eq!(claimed.len(), 2);
+    // While A's lease holds, B takes nothing.
+    assert!(ok(reminders::tick(&w.db, "b", now + Duration::seconds(30)).await).is_empty());
+    // After the lease, B delivers them.
+    let later = now + Duration::seconds(reminders::LEASE_SECONDS + 1);
+    let digests = ok(reminders::tick(&w.db, "b", later).await);
+    assert_eq!(digests.iter().map(|d| d.reminders.len()).sum::<usize>(), 2);
+    // A comes back and tries to deliver what it claimed: nothing twice.
+    assert!(ok(reminders::deliver(&w.db, "a", &claimed, later).await).is_empty());
+    assert_eq!(ok(reminders::inbox(&w.db, &w.head).await).len(), 1);
+}
+
+#[tokio::test]
+async fn reminders_stop_when_the_item_closes() {
+    let w = world().await;
+    ok(reminders::plan(
+        &w.db,
+        &app::reminders::ladder::default_ladder(),
+        at("2026-12-01"),
+    )
+    .await);
+    ok(ledger::withdraw(&w.db, &w.central, &w.item, "重复登记", at("2026-12-01")).await);
+    assert!(ok(reminders::tick(&w.db, "a", at("2026-12-01")).await).is_empty());
+    assert!(ok(reminders::tick(&w.db, "a", at("2026-12-24")).await).is_empty());
+    assert!(ok(reminders::inbox(&w.db, &w.head).await).is_empty());
+}
