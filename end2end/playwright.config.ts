@@ -39,7 +39,7 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh in-memory database with the demo city for each run.
-    command: `${bin} --db mem:// --demo --listen 127.0.0.1:${port} --log info`,
+    command: `${bin} --db mem:// --demo --listen 127.0.0.1:${port} --log info --tick-seconds 2`,
     url: `http://127.0.0.1:${port}/login`,
     reuseExistingServer: false,
     timeout: 120_000,

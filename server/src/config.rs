@@ -60,6 +60,10 @@ pub struct Options {
     /// Where the built site (pkg/, icons, service worker) is.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+    /// Seconds between two runs of the reminder scheduler (0: no scheduler in this
+    /// instance). Several instances may all run it: each reminder is delivered once.
+    #[arg(long, env = "RECTIFY_TICK_SECONDS", default_value_t = 30)]
+    pub tick_seconds: u64,
     /// Where evidence files are kept. Default: `data/files`, or a temporary directory
     /// when the database is in memory.
     #[arg(long, env = "RECTIFY_FILES")]

@@ -26,6 +26,28 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The reminder scheduler of this instance: plan, claim and deliver every `every`.
+async fn run_scheduler(db: app::db::Db, every: std::time::Duration) {
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    );
+    let mut interval = tokio::time::interval(every);
+    loop {
+        interval.tick().await;
+        match app::reminders::service::tick(&db, &worker, chrono::Utc::now()).await {
+            Ok(digests) if !digests.is_empty() => {
+                let reminders: usize = digests.iter().map(|d| d.reminders.len()).sum();
+                tracing::info!(people = digests.len(), reminders, "reminders delivered");
+            }
+            Ok(_) => {}
+            // Logged where it happened; the next tick tries again.
+            Err(_) => {}
+        }
+    }
+}
+
 async fn verify_ledger(db: &app::db::Db) -> anyhow::Result<()> {
     let report = app::ledger::service::verify_ledger(db)
         .await
@@ -107,6 +129,12 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         },
         leptos_options,
     };
+    if options.tick_seconds > 0 {
+        tokio::spawn(run_scheduler(
+            state.db.clone(),
+            std::time::Duration::from_secs(options.tick_seconds),
+        ));
+    }
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;

@@ -257,17 +257,7 @@ pub async fn tick(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Diges
     deliver(db, worker, &claimed, now).await
 }
 
-/// A reminder as the inbox shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InboxEntry {
-    pub id: String,
-    pub item_id: String,
-    pub item_number: String,
-    pub unit_name: String,
-    pub rule: String,
-    pub day: String,
-    pub read: bool,
-}
+pub use super::InboxEntry;
 
 /// The caller's delivered reminders, newest first.
 pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppError> {

@@ -65,6 +65,13 @@ fn nav_items(locale: Locale, role: Role) -> Vec<NavItem> {
             label: td_string!(locale, nav.acceptance).to_string(),
         });
     }
+    if role != Role::Administrator {
+        items.push(NavItem {
+            href: "/inbox",
+            icon: "✉",
+            label: td_string!(locale, nav.inbox).to_string(),
+        });
+    }
     if role == Role::Administrator {
         items.push(NavItem {
             href: "/admin/lists",
@@ -101,6 +108,8 @@ pub fn AppFrame(user: SessionUser, children: Children) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let here = use_location().pathname.get_untracked();
     provide_context(crate::ui::errors::InFrame);
+    // The unread count on the inbox tab: one small query per page.
+    let unread = Resource::new(|| (), |_| crate::reminders::api::inbox_unread());
     let items = nav_items(locale, user.role)
         .into_iter()
         .map(|item| {
@@ -114,6 +123,15 @@ pub fn AppFrame(user: SessionUser, children: Children) -> impl IntoView {
                     <a href=item.href aria-current=current>
                         <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                         <span class="nav-label">{item.label}</span>
+                        {(item.href == "/inbox").then(|| view! {
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    unread.await.ok().filter(|n| *n > 0).map(|n| view! {
+                                        <span class="badge" data-testid="unread-count">{n}</span>
+                                    })
+                                })}
+                            </Suspense>
+                        })}
                     </a>
                 </li>
             }

@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/ledger/new") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/acceptance") view=AcceptancePage ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=crate::reminders::page::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id") view=ItemPage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id/notice") view=NoticePage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id/closure-sheet") view=ClosureSheetPage ssr=SsrMode::Async />

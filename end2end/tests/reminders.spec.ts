@@ -1,0 +1,50 @@
+import { test, expect } from '@playwright/test';
+import { signInAs, signOut } from './helpers';
+
+/** A date `days` from today in Shanghai, as YYYY-MM-DD. */
+function shanghaiInDays(days: number): string {
+  return new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+test('a deadline seven days away reaches the unit head\'s inbox and tab bar', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const tag = `REM-${info.project.name}-${Date.now().toString(36)}`;
+  await signInAs(page, 'central_office');
+  await page.goto('/ledger/new');
+  const form = page.getByTestId('register-form');
+  await form.locator('select[name="item[unit]"]').selectOption({ label: '海陵区 · 海陵区教育局' });
+  await form.locator('select[name="item[source]"]').selectOption('staffing_check');
+  await form.locator('select[name="item[category]"]').selectOption('invented_titles');
+  await form.locator('select[name="item[nature]"]').selectOption('violation');
+  await form.locator('textarea[name="item[description]"]').fill(`自行设置“总监”职务名称 ${tag}`);
+  await form.locator('input[name="item[found_on]"]').fill(shanghaiInDays(-10));
+  await form.locator('input[name="item[deadline]"]').fill(shanghaiInDays(7));
+  await form.locator('input[name="item[head_name]"]').fill('周志明');
+  await form.locator('button[type="submit"]').click();
+  const number = (await page.getByTestId('number').innerText()).trim();
+  await page.getByTestId('primary-action').click();
+  await expect(page.getByTestId('status')).toHaveText('已交办');
+  await signOut(page);
+
+  await signInAs(page, 'unit_head');
+  // The scheduler runs every 2 s in the test server: the T-7 reminder arrives shortly.
+  const entry = page.getByTestId('inbox').locator(`li[data-number="${number}"][data-rule="deadline_t7"]`);
+  await expect(async () => {
+    await page.goto('/inbox');
+    await expect(entry).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(entry).toContainText('距整改期限还有 7 天');
+  const badge = page.getByTestId('unread-count');
+  const before = Number(await badge.innerText());
+  expect(before).toBeGreaterThan(0);
+  await entry.getByRole('button', { name: '标为已读' }).click();
+  await expect(page).toHaveURL(/\/inbox/);
+  await expect(entry.getByRole('button', { name: '标为已读' })).toHaveCount(0);
+  if (before > 1) {
+    await expect(page.getByTestId('unread-count')).toHaveText(String(before - 1));
+  } else {
+    await expect(page.getByTestId('unread-count')).toHaveCount(0);
+  }
+  await entry.locator('a').click();
+  await expect(page.getByTestId('number')).toHaveText(number);
+});
