@@ -47,4 +47,7 @@ test('a deadline seven days away reaches the unit head\'s inbox and tab bar', as
   }
   await entry.locator('a').click();
   await expect(page.getByTestId('number')).toHaveText(number);
+  // The item keeps the proof: who was reminded of what, and that it was read.
+  const sent = page.getByTestId('reminders-sent').locator('li[data-rule="deadline_t7"]');
+  await expect(sent.filter({ hasText: '周志明' })).toContainText('已读');
 });

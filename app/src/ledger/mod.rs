@@ -153,6 +153,16 @@ pub struct TimelineEntry {
     pub detail: Vec<(String, String)>,
 }
 
+/// A reminder delivered about the item (提醒记录): the proof that someone was prompted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderSent {
+    pub rule: String,
+    pub day: String,
+    pub recipient_name: String,
+    pub sent_at: String,
+    pub read: bool,
+}
+
 /// Everything the item page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemDetail {
@@ -181,6 +191,7 @@ pub struct ItemDetail {
     pub acceptance: Vec<CoSignView>,
     pub notifications: Vec<NotificationView>,
     pub timeline: Vec<TimelineEntry>,
+    pub reminders: Vec<ReminderSent>,
     pub actions: Vec<Action>,
     /// Proposed due dates for 1..=5 measures (reverse scheduling), for the plan form.
     pub proposals: Vec<Vec<String>>,

@@ -205,6 +205,7 @@ fn ItemView(d: ItemDetail) -> impl IntoView {
                     </form>
                 </details>
             })}
+            <RemindersSent d=d.clone() />
             <Timeline d=d.clone() />
         </article>
     }
@@ -559,4 +560,30 @@ fn Timeline(d: ItemDetail) -> impl IntoView {
             </ol>
         </section>
     }
+}
+
+/// 提醒记录: every reminder delivered about the item, to whom and whether it was read.
+#[component]
+fn RemindersSent(d: ItemDetail) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    if d.reminders.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, ledger.reminders_sent)}</h2>
+            <ul class="plain-list" data-testid="reminders-sent">
+                {d.reminders.into_iter().map(|r| view! {
+                    <li data-rule=r.rule.clone()>
+                        <strong>{crate::reminders::page::rule_label(l, &r.rule)}</strong> " · " {r.recipient_name}
+                        <span class="hint">" · " {local_stamp(&r.sent_at)} " · "
+                            {if r.read { t_string!(i18n, ledger.reminder_read).to_string() } else { t_string!(i18n, ledger.unread).to_string() }}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }

@@ -12,7 +12,8 @@ use crate::ledger::calendar::{format_date, parse_date, reverse_schedule, today, 
 use crate::ledger::evidence::FileKind;
 use crate::ledger::{
     AttachmentView, CoSignView, DigestStepView, ExtensionView, ItemDetail, ItemFilter, ItemPage,
-    ItemSummary, ListEntry, MeasureView, NotificationView, ProgressView, TimelineEntry,
+    ItemSummary, ListEntry, MeasureView, NotificationView, ProgressView, ReminderSent,
+    TimelineEntry,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use surrealdb::types::{RecordId, SurrealValue, Value};
@@ -373,6 +374,16 @@ struct EventRow {
     after: String,
 }
 
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct ReminderRow {
+    rule: String,
+    day: String,
+    recipient_name: String,
+    sent_at: Option<DateTime<Utc>>,
+    read_at: Option<DateTime<Utc>>,
+}
+
 /// The changed values of an event, flattened for the timeline.
 fn detail_of(after: &str) -> Vec<(String, String)> {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(after)
@@ -411,7 +422,9 @@ pub async fn get_item(
              SELECT id, reason, new_deadline, at, decision, opinion FROM extension WHERE item = $item ORDER BY at DESC;
              SELECT co_signer, passed, opinion, by_name, at FROM acceptance WHERE item = $item AND round = $round ORDER BY at;
              SELECT dept, note, sent_at, read_at FROM notification WHERE item = $item ORDER BY sent_at DESC;
-             SELECT seq, at, actor_name, action, after FROM event WHERE item = $item ORDER BY seq;",
+             SELECT seq, at, actor_name, action, after FROM event WHERE item = $item ORDER BY seq;
+             SELECT rule, day, recipient.display_name AS recipient_name, sent_at, read_at FROM reminder
+                WHERE item = $item AND state = 'sent' ORDER BY sent_at DESC LIMIT 100;",
         )
         .bind(("item", row.id.clone()))
         .bind(("round", row.acceptance_round))
@@ -425,6 +438,7 @@ pub async fn get_item(
     let acceptance: Vec<AcceptanceRow> = response.take(5)?;
     let notifications: Vec<NotificationRow> = response.take(6)?;
     let events: Vec<EventRow> = response.take(7)?;
+    let reminders: Vec<ReminderRow> = response.take(8)?;
 
     let status = summary.status;
     let nature = summary.nature;
@@ -558,6 +572,16 @@ pub async fn get_item(
                 actor_name: e.actor_name,
                 action: e.action,
                 detail: detail_of(&e.after),
+            })
+            .collect(),
+        reminders: reminders
+            .into_iter()
+            .map(|r| ReminderSent {
+                rule: r.rule,
+                day: r.day,
+                recipient_name: r.recipient_name,
+                sent_at: r.sent_at.map(stamp).unwrap_or_default(),
+                read: r.read_at.is_some(),
             })
             .collect(),
         actions: actions(status, nature, standing),
