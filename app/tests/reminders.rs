@@ -228,3 +228,81 @@ async fn reminders_stop_when_the_item_closes() {
     assert!(ok(reminders::tick(&w.db, "a", at("2026-12-24")).await).is_empty());
     assert!(ok(reminders::inbox(&w.db, &w.head).await).is_empty());
 }
+
+async fn partner(db: &Db, username: &str, dept: &str) -> SessionUser {
+    let id = ok(create_user(
+        db,
+        &NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password: "taizhou2026".into(),
+            role: "partner".into(),
+            partner: dept.into(),
+            ..Default::default()
+        },
+    )
+    .await);
+    ok(load_session_user(db, &record("user", &id)).await).unwrap_or_else(|| panic!("no user"))
+}
+
+#[tokio::test]
+async fn a_closure_request_waiting_five_days_reminds_the_pending_co_signers() {
+    let w = world().await;
+    let inspection = partner(&w.db, "inspection", "inspection").await;
+    let organisation = partner(&w.db, "orgdept", "organisation").await;
+    let hr = partner(&w.db, "hr.bureau", "human_resources").await;
+    let photo = vec![app::ledger::Upload {
+        file_name: "p.jpg".into(),
+        bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0],
+    }];
+    let files = std::env::temp_dir().join(format!("rectify-reminders-{}", std::process::id()));
+    let t = at("2026-12-01");
+    let text = app::ledger::ProgressInput {
+        text: "完成".into(),
+        ..Default::default()
+    };
+    ok(ledger::report_progress(&w.db, &w.head, &w.item, &text, &photo, &files, t).await);
+    ok(ledger::request_closure(&w.db, &w.head, &w.item, "申请销号", &[], t).await);
+    ok(ledger::co_sign(&w.db, &inspection, &w.item, true, "", at("2026-12-02")).await);
+    ok(reminders::tick(&w.db, "a", at("2026-12-05")).await);
+    assert!(rules_of(&w, &organisation).await.is_empty());
+    ok(reminders::tick(&w.db, "a", at("2026-12-06")).await);
+    // Five days on: those who have not decided are reminded; who passed, or is not
+    // named, is not.
+    assert_eq!(rules_of(&w, &organisation).await, ["acceptance_waiting_5"]);
+    assert!(
+        rules_of(&w, &w.central)
+            .await
+            .contains(&"acceptance_waiting_5".to_string())
+    );
+    assert!(rules_of(&w, &inspection).await.is_empty());
+    assert!(rules_of(&w, &hr).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_approved_extension_moves_the_reminders_with_the_deadline() {
+    let w = world().await;
+    ok(reminders::tick(&w.db, "a", at("2026-12-24")).await);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t7"]);
+    ok(ledger::request_extension(
+        &w.db,
+        &w.head,
+        &w.item,
+        "人员安置需时",
+        "2027-01-31",
+        at("2026-12-25"),
+    )
+    .await);
+    ok(ledger::decide_extension(&w.db, &w.central, &w.item, true, "同意", at("2026-12-26")).await);
+    // The old deadline passes without an overdue reminder...
+    for day in ["2026-12-31", "2027-01-01"] {
+        ok(reminders::tick(&w.db, "a", at(day)).await);
+    }
+    assert!(rules_of(&w, &w.district).await.is_empty());
+    // ...and the new one gets its own ladder (T-30 of 2027-01-31 fell on 2027-01-01).
+    ok(reminders::tick(&w.db, "a", at("2027-01-24")).await);
+    assert_eq!(
+        rules_of(&w, &w.head).await,
+        ["deadline_t30", "deadline_t7", "deadline_t7"]
+    );
+}

@@ -29,6 +29,10 @@ struct OpenItem {
     approved_deadline: String,
     registered_at: DateTime<Utc>,
     measures: Vec<MeasureDue>,
+    status: String,
+    closure_requested_at: Option<DateTime<Utc>>,
+    /// Co-signers of the current closure request that have not passed yet.
+    pending_co_signers: Vec<String>,
 }
 
 #[derive(SurrealValue)]
@@ -44,6 +48,7 @@ struct Person {
     role: String,
     scope_unit: Option<RecordId>,
     scope_district: Option<RecordId>,
+    scope_partner: Option<String>,
 }
 
 /// The users a recipient kind means for an item.
@@ -63,15 +68,34 @@ fn recipients(people: &[Person], kind: Recipient, item: &OpenItem) -> Vec<Record
                 p.role == "district_office" && p.scope_district.as_ref() == Some(&item.district)
             }
             Recipient::CentralOffice => p.role == "central_office",
-            Recipient::CoSigners => false,
+            Recipient::CoSigners => {
+                let dept = match p.role.as_str() {
+                    "central_office" => Some("central"),
+                    "partner" => p.scope_partner.as_deref(),
+                    _ => None,
+                };
+                dept.is_some_and(|d| item.pending_co_signers.iter().any(|c| c == d))
+            }
         })
         .map(|p| p.id.clone())
         .collect()
 }
 
-fn reminder_key(item: &RecordId, rule: &str, recipient: &RecordId, occurrence: u32) -> String {
+/// The identity of a reminder: item, rule, the anchor date it counts from (a moved
+/// deadline or a new closure request plans its own reminders), recipient, occurrence.
+fn reminder_key(
+    item: &RecordId,
+    rule: &str,
+    anchor: NaiveDate,
+    recipient: &RecordId,
+    occurrence: u32,
+) -> String {
     use sha2::{Digest, Sha256};
-    let key = format!("{}|{rule}|{}|{occurrence}", key_of(item), key_of(recipient));
+    let key = format!(
+        "{}|{rule}|{anchor}|{}|{occurrence}",
+        key_of(item),
+        key_of(recipient)
+    );
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
@@ -98,15 +122,18 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
     .check()?;
     let items: Vec<OpenItem> = db
         .query(
-            "SELECT id, unit, district, approved_deadline, registered_at,
-                (SELECT due FROM measure WHERE item = $parent.id AND done_on = NONE) AS measures
+            "SELECT id, unit, district, approved_deadline, registered_at, status, closure_requested_at,
+                (SELECT due FROM measure WHERE item = $parent.id AND done_on = NONE) AS measures,
+                array::complement(co_signers, (SELECT VALUE co_signer FROM acceptance
+                    WHERE item = $parent.id AND round = $parent.acceptance_round AND passed = true))
+                    AS pending_co_signers
              FROM item WHERE status NOT IN ['registered', 'closed', 'withdrawn']",
         )
         .await?
         .check()?
         .take(0)?;
     let people: Vec<Person> = db
-        .query("SELECT id, role, scope_unit, scope_district FROM user WHERE role IN ['unit_head', 'unit_handler', 'district_office', 'central_office']")
+        .query("SELECT id, role, scope_unit, scope_district, scope_partner FROM user WHERE role IN ['unit_head', 'unit_handler', 'district_office', 'central_office', 'partner']")
         .await?
         .check()?
         .take(0)?;
@@ -123,16 +150,18 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                     .iter()
                     .filter_map(|m| parse_date(&m.due))
                     .collect(),
-                Anchor::ClosureRequested => Vec::new(),
+                Anchor::ClosureRequested => match (item.status.as_str(), item.closure_requested_at)
+                {
+                    ("closure_requested", Some(at)) => vec![crate::ledger::calendar::today(at)],
+                    _ => Vec::new(),
+                },
             };
-            for (i, anchor) in anchors.iter().enumerate() {
-                for (n, day) in due_occurrences(rule, *anchor, since, today) {
-                    // Several measures due the same day remind once per measure index.
-                    let occurrence = n * 100 + i as u32;
+            for anchor in &anchors {
+                for (occurrence, day) in due_occurrences(rule, *anchor, since, today) {
                     for kind in &rule.recipients {
                         for user in recipients(&people, *kind, item) {
                             rows.push(NewReminder {
-                                id: reminder_key(&item.id, &rule.code, &user, occurrence),
+                                id: reminder_key(&item.id, &rule.code, *anchor, &user, occurrence),
                                 item: key_of(&item.id),
                                 rule: rule.code.clone(),
                                 occurrence,

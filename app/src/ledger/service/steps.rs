@@ -592,7 +592,7 @@ pub async fn request_closure(
             after: json!({ "status": stored_name(&to), "note": note, "co_signers": names }),
         },
         &guarded(
-            "status = $to, closure_note = $note, co_signers = $co_signers,
+            "status = $to, closure_note = $note, co_signers = $co_signers, closure_requested_at = $now,
              acceptance_round = acceptance_round + 1,
              shared_with = array::union(shared_with, $partners)",
         ),
