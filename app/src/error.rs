@@ -56,10 +56,13 @@ pub enum Field {
     NewDeadline,
     Note,
     NextSteps,
+    OffsetDays,
+    RepeatDays,
+    Recipients,
 }
 
 impl Field {
-    pub const ALL: [Field; 43] = [
+    pub const ALL: [Field; 46] = [
         Field::Username,
         Field::Password,
         Field::DisplayName,
@@ -103,6 +106,9 @@ impl Field {
         Field::NewDeadline,
         Field::Note,
         Field::NextSteps,
+        Field::OffsetDays,
+        Field::RepeatDays,
+        Field::Recipients,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +156,9 @@ impl Field {
             Field::NewDeadline => "new_deadline",
             Field::Note => "note",
             Field::NextSteps => "next_steps",
+            Field::OffsetDays => "offset_days",
+            Field::RepeatDays => "repeat_days",
+            Field::Recipients => "recipients",
         }
     }
 

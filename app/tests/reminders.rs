@@ -306,3 +306,69 @@ async fn an_approved_extension_moves_the_reminders_with_the_deadline() {
         ["deadline_t30", "deadline_t7", "deadline_t7"]
     );
 }
+
+#[tokio::test]
+async fn the_administrator_edits_the_ladder_and_the_scheduler_follows_it() {
+    let w = world().await;
+    let admin = user(&w.db, "admin", "administrator", "", "").await;
+    let rungs = ok(reminders::ladder(&w.db).await);
+    assert_eq!(rungs.len(), app::reminders::ladder::default_ladder().len());
+    assert_eq!(
+        reminders::update_rung(
+            &w.db,
+            &w.central,
+            "deadline_t30",
+            "-14",
+            "",
+            &["unit_head".into()],
+            true
+        )
+        .await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        reminders::update_rung(&w.db, &admin, "deadline_t30", "-14", "", &[], true).await,
+        Err(AppError::invalid(
+            app::error::Field::Recipients,
+            app::error::Problem::Required
+        ))
+    );
+    // T-30 becomes T-14 to the unit head only; T-7 is switched off.
+    ok(reminders::update_rung(
+        &w.db,
+        &admin,
+        "deadline_t30",
+        "-14",
+        "",
+        &["unit_head".into()],
+        true,
+    )
+    .await);
+    ok(reminders::update_rung(
+        &w.db,
+        &admin,
+        "deadline_t7",
+        "-7",
+        "",
+        &["unit_head".into()],
+        false,
+    )
+    .await);
+    ok(reminders::tick(&w.db, "a", at("2026-12-01")).await);
+    assert!(rules_of(&w, &w.head).await.is_empty());
+    ok(reminders::tick(&w.db, "a", at("2026-12-17")).await);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
+    assert!(
+        !rules_of(&w, &w.handler)
+            .await
+            .iter()
+            .any(|r| r.starts_with("deadline"))
+    );
+    ok(reminders::tick(&w.db, "a", at("2026-12-24")).await);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
+    let t30 = ok(reminders::ladder(&w.db).await)
+        .into_iter()
+        .find(|r| r.rule.code == "deadline_t30")
+        .unwrap_or_else(|| panic!("rung gone"));
+    assert_eq!(t30.rule.offset_days, -14);
+}

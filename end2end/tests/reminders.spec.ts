@@ -51,3 +51,26 @@ test('a deadline seven days away reaches the unit head\'s inbox and tab bar', as
   const sent = page.getByTestId('reminders-sent').locator('li[data-rule="deadline_t7"]');
   await expect(sent.filter({ hasText: '周志明' })).toContainText('已读');
 });
+
+test('the administrator edits a rung of the ladder; bad input is named', async ({ page }) => {
+  await signInAs(page, 'administrator');
+  await page.goto('/admin/reminders');
+  const rung = page.getByTestId('ladder').locator('form[data-rule="deadline_t30"]');
+  await rung.locator('input[name="rung[offset_days]"]').fill('abc');
+  await rung.locator('button[type="submit"]').click();
+  await expect(page.getByRole('alert')).toContainText('相对天数');
+  const again = page.getByTestId('ladder').locator('form[data-rule="deadline_t30"]');
+  await again.locator('input[name="rung[offset_days]"]').fill('-20');
+  await again.locator('input[name="rung[unit_handler]"]').uncheck();
+  await again.locator('button[type="submit"]').click();
+  await expect(page.getByRole('status')).toContainText('已保存');
+  const saved = page.getByTestId('ladder').locator('form[data-rule="deadline_t30"]');
+  await expect(saved.locator('input[name="rung[offset_days]"]')).toHaveValue('-20');
+  await expect(saved.locator('input[name="rung[unit_handler]"]')).not.toBeChecked();
+  await expect(saved.locator('input[name="rung[unit_head]"]')).toBeChecked();
+  // Put it back for the other projects' runs.
+  await saved.locator('input[name="rung[offset_days]"]').fill('-30');
+  await saved.locator('input[name="rung[unit_handler]"]').check();
+  await saved.locator('button[type="submit"]').click();
+  await expect(page.getByRole('status')).toContainText('已保存');
+});

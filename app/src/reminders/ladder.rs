@@ -29,6 +29,92 @@ pub enum Recipient {
     CoSigners,
 }
 
+impl Recipient {
+    pub const ALL: [Recipient; 6] = [
+        Recipient::UnitHead,
+        Recipient::UnitHandler,
+        Recipient::MeasureOwner,
+        Recipient::DistrictOffice,
+        Recipient::CentralOffice,
+        Recipient::CoSigners,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recipient::UnitHead => "unit_head",
+            Recipient::UnitHandler => "unit_handler",
+            Recipient::MeasureOwner => "measure_owner",
+            Recipient::DistrictOffice => "district_office",
+            Recipient::CentralOffice => "central_office",
+            Recipient::CoSigners => "co_signers",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Recipient> {
+        Recipient::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl Anchor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Anchor::Deadline => "deadline",
+            Anchor::MeasureDue => "measure_due",
+            Anchor::ClosureRequested => "closure_requested",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Anchor> {
+        [
+            Anchor::Deadline,
+            Anchor::MeasureDue,
+            Anchor::ClosureRequested,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// A rung as the administrator edits it: offsets within a year, repeats from 1 to 90
+/// days (empty: none), at least one recipient.
+pub fn valid_rung(
+    offset_days: &str,
+    repeat_days: &str,
+    recipients: &[String],
+) -> Result<(i64, Option<i64>, Vec<Recipient>), crate::AppError> {
+    use crate::error::{Field, Problem};
+    let bad = |f| crate::AppError::invalid(f, Problem::Invalid);
+    let offset = offset_days
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (-365..=365).contains(d))
+        .ok_or(bad(Field::OffsetDays))?;
+    let repeat = match repeat_days.trim() {
+        "" => None,
+        r => Some(
+            r.parse::<i64>()
+                .ok()
+                .filter(|d| (1..=90).contains(d))
+                .ok_or(bad(Field::RepeatDays))?,
+        ),
+    };
+    let mut to = Vec::new();
+    for r in recipients {
+        let r = Recipient::parse(r.trim()).ok_or(bad(Field::Recipients))?;
+        if !to.contains(&r) {
+            to.push(r);
+        }
+    }
+    if to.is_empty() {
+        return Err(crate::AppError::invalid(
+            Field::Recipients,
+            Problem::Required,
+        ));
+    }
+    Ok((offset, repeat, to))
+}
+
 /// One rung of the ladder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
@@ -222,6 +308,48 @@ mod tests {
         assert_eq!(
             due_occurrences(&rule, d("2026-12-31"), d("2026-11-01"), d("2026-12-31")),
             vec![(0, d("2026-12-01"))]
+        );
+    }
+
+    #[test]
+    fn an_edited_rung_is_checked() {
+        use crate::error::{Field, Problem};
+        let to = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            valid_rung("-14", "", &to(&["unit_head", "unit_head"])),
+            Ok((-14, None, vec![Recipient::UnitHead]))
+        );
+        assert_eq!(
+            valid_rung("7", "7", &to(&["central_office"])),
+            Ok((7, Some(7), vec![Recipient::CentralOffice]))
+        );
+        assert_eq!(
+            valid_rung("x", "", &to(&["unit_head"])),
+            Err(crate::AppError::invalid(
+                Field::OffsetDays,
+                Problem::Invalid
+            ))
+        );
+        assert_eq!(
+            valid_rung("1", "0", &to(&["unit_head"])),
+            Err(crate::AppError::invalid(
+                Field::RepeatDays,
+                Problem::Invalid
+            ))
+        );
+        assert_eq!(
+            valid_rung("1", "", &[]),
+            Err(crate::AppError::invalid(
+                Field::Recipients,
+                Problem::Required
+            ))
+        );
+        assert_eq!(
+            valid_rung("1", "", &to(&["everyone"])),
+            Err(crate::AppError::invalid(
+                Field::Recipients,
+                Problem::Invalid
+            ))
         );
     }
 

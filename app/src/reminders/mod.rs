@@ -4,10 +4,52 @@
 pub mod api;
 pub mod ladder;
 pub mod page;
+pub mod rules_page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use serde::{Deserialize, Serialize};
+
+/// A rung of the ladder as the administrator sees and edits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderRung {
+    pub rule: ladder::Rule,
+    pub enabled: bool,
+}
+
+/// The ladder form of one rung, as posted: checkboxes are present ("1") or absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RungForm {
+    pub code: String,
+    pub offset_days: String,
+    pub repeat_days: String,
+    pub enabled: String,
+    pub unit_head: String,
+    pub unit_handler: String,
+    pub measure_owner: String,
+    pub district_office: String,
+    pub central_office: String,
+    pub co_signers: String,
+}
+
+impl RungForm {
+    /// The recipients ticked, by their stored names.
+    pub fn recipients(&self) -> Vec<String> {
+        [
+            ("unit_head", &self.unit_head),
+            ("unit_handler", &self.unit_handler),
+            ("measure_owner", &self.measure_owner),
+            ("district_office", &self.district_office),
+            ("central_office", &self.central_office),
+            ("co_signers", &self.co_signers),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, _)| k.to_string())
+        .collect()
+    }
+}
 
 /// A reminder as the inbox shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

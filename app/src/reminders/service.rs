@@ -14,6 +14,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use surrealdb::types::{RecordId, SurrealValue};
 
+/// A write conflict with another instance (SurrealDB's optimistic transactions) becomes
+/// `WrongState`, which the scheduler retries; anything else is an internal error.
+fn db_err(e: surrealdb::Error) -> AppError {
+    let text = e.to_string();
+    if text.contains("Transaction conflict") || text.contains("retry the transaction") {
+        AppError::WrongState
+    } else {
+        AppError::from(e)
+    }
+}
+
 /// How long a claim holds before another instance may take the reminder over.
 pub const LEASE_SECONDS: i64 = 120;
 /// Occurrences older than this many days are not planned any more (after a long outage
@@ -118,8 +129,10 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         "UPDATE reminder SET state = 'cancelled'
             WHERE state = 'pending' AND item.status IN ['closed', 'withdrawn']",
     )
-    .await?
-    .check()?;
+    .await
+    .map_err(db_err)?
+    .check()
+    .map_err(db_err)?;
     let items: Vec<OpenItem> = db
         .query(
             "SELECT id, unit, district, approved_deadline, registered_at, status, closure_requested_at,
@@ -129,14 +142,14 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                     AS pending_co_signers
              FROM item WHERE status NOT IN ['registered', 'closed', 'withdrawn']",
         )
-        .await?
-        .check()?
-        .take(0)?;
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
     let people: Vec<Person> = db
         .query("SELECT id, role, scope_unit, scope_district, scope_partner FROM user WHERE role IN ['unit_head', 'unit_handler', 'district_office', 'central_office', 'partner']")
-        .await?
-        .check()?
-        .take(0)?;
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
     let mut rows = Vec::new();
     let since_floor = today - Duration::days(CATCH_UP_DAYS);
     for item in &items {
@@ -202,9 +215,12 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                 .unwrap_or_default(),
         ))
         .bind(("now", now))
-        .await?
-        .check()?
-        .take(1)?;
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(1)
+        .map_err(db_err)?;
     Ok(created.len())
 }
 
@@ -222,9 +238,12 @@ pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Reco
         .bind(("worker", worker.to_string()))
         .bind(("until", now + Duration::seconds(LEASE_SECONDS)))
         .bind(("now", now))
-        .await?
-        .check()?
-        .take(0)?;
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)?;
     Ok(claimed)
 }
 
@@ -258,9 +277,9 @@ pub async fn deliver(
         .bind(("ids", claimed.to_vec()))
         .bind(("worker", worker.to_string()))
         .bind(("now", now))
-        .await?
-        .check()?
-        .take(0)?;
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
     let mut by_person: HashMap<String, Vec<String>> = HashMap::new();
     for s in sent {
         by_person
@@ -279,14 +298,156 @@ pub async fn deliver(
     Ok(digests)
 }
 
-/// One scheduler run: plan, claim, deliver.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct RuleRow {
+    code: String,
+    anchor: String,
+    offset_days: i64,
+    repeat_days: Option<i64>,
+    recipients: Vec<String>,
+    enabled: bool,
+}
+
+/// The whole ladder, enabled or not, in order; the defaults are stored on first use.
+pub async fn ladder(db: &Db) -> Result<Vec<LadderRung>, AppError> {
+    let rows: Vec<RuleRow> = db
+        .query("SELECT code, anchor, offset_days, repeat_days, recipients, enabled, sort FROM reminder_rule ORDER BY sort")
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
+    if rows.is_empty() {
+        let defaults: Vec<serde_json::Value> = default_ladder()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::json!({
+                    "code": r.code, "anchor": r.anchor.as_str(), "offset_days": r.offset_days,
+                    "repeat_days": r.repeat_days,
+                    "recipients": r.recipients.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    "sort": i,
+                })
+            })
+            .collect();
+        // Two instances seeding at once: the unique code keeps one of each.
+        db.query(
+            "FOR $r IN $rules {
+                INSERT IGNORE INTO reminder_rule {
+                    id: type::record('reminder_rule', $r.code), code: $r.code, anchor: $r.anchor,
+                    offset_days: $r.offset_days, repeat_days: $r.repeat_days ?? NONE,
+                    recipients: $r.recipients, enabled: true, sort: $r.sort
+                };
+            }",
+        )
+        .bind(("rules", serde_json::Value::Array(defaults)))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?;
+        return Ok(default_ladder()
+            .into_iter()
+            .map(|rule| LadderRung {
+                rule,
+                enabled: true,
+            })
+            .collect());
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(LadderRung {
+                rule: Rule {
+                    code: r.code,
+                    anchor: Anchor::parse(&r.anchor)?,
+                    offset_days: r.offset_days,
+                    repeat_days: r.repeat_days,
+                    recipients: r
+                        .recipients
+                        .iter()
+                        .filter_map(|x| Recipient::parse(x))
+                        .collect(),
+                },
+                enabled: r.enabled,
+            })
+        })
+        .collect())
+}
+
+/// The administrator changes a rung: when it falls, whether it repeats, who gets it,
+/// whether it is on. Reminders already delivered stay as they were.
+pub async fn update_rung(
+    db: &Db,
+    user: &SessionUser,
+    code: &str,
+    offset_days: &str,
+    repeat_days: &str,
+    recipients: &[String],
+    enabled: bool,
+) -> Result<(), AppError> {
+    if user.role != crate::auth::Role::Administrator {
+        return Err(AppError::Forbidden);
+    }
+    let (offset, repeat, to) = super::ladder::valid_rung(offset_days, repeat_days, recipients)?;
+    ladder(db).await?;
+    let updated: Vec<RecordId> = db
+        .query(
+            "UPDATE reminder_rule SET offset_days = $offset, repeat_days = $repeat,
+                recipients = $to, enabled = $enabled
+             WHERE code = $code RETURN VALUE id",
+        )
+        .bind(("offset", offset))
+        .bind(("repeat", repeat))
+        .bind((
+            "to",
+            to.iter()
+                .map(|r| r.as_str().to_string())
+                .collect::<Vec<_>>(),
+        ))
+        .bind(("enabled", enabled))
+        .bind(("code", code.trim().to_string()))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)?;
+    if updated.is_empty() {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// One scheduler run: plan, claim, deliver. When another instance wrote the same rows at
+/// the same moment, the run is simply repeated: every step is idempotent.
 pub async fn tick(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Digest>, AppError> {
-    plan(db, &default_ladder(), now).await?;
+    let mut delivered = Vec::new();
+    for _ in 0..5 {
+        match tick_once(db, worker, now).await {
+            Ok(digests) => {
+                delivered.extend(digests);
+                return Ok(delivered);
+            }
+            Err(AppError::WrongState) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(delivered)
+}
+
+async fn tick_once(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Digest>, AppError> {
+    let rules: Vec<Rule> = ladder(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.enabled)
+        .map(|r| r.rule)
+        .collect();
+    plan(db, &rules, now).await?;
     let claimed = claim(db, worker, now).await?;
     deliver(db, worker, &claimed, now).await
 }
 
-pub use super::InboxEntry;
+pub use super::{InboxEntry, LadderRung};
 
 /// The caller's delivered reminders, newest first.
 pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppError> {
@@ -308,9 +469,9 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
              FROM reminder WHERE recipient = $me AND state = 'sent' ORDER BY sent_at DESC LIMIT 200",
         )
         .bind(("me", record("user", &user.id)))
-        .await?
-        .check()?
-        .take(0)?;
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
     Ok(rows
         .into_iter()
         .map(|r| InboxEntry {
@@ -330,9 +491,9 @@ pub async fn unread_count(db: &Db, user: &SessionUser) -> Result<i64, AppError> 
     let n: Option<i64> = db
         .query("RETURN count((SELECT VALUE id FROM reminder WHERE recipient = $me AND state = 'sent' AND read_at = NONE))")
         .bind(("me", record("user", &user.id)))
-        .await?
-        .check()?
-        .take(0)?;
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
     Ok(n.unwrap_or(0))
 }
 
@@ -348,9 +509,9 @@ pub async fn mark_read(
         .bind(("id", record("reminder", id.trim())))
         .bind(("me", record("user", &user.id)))
         .bind(("now", now))
-        .await?
-        .check()?
-        .take(0)?;
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
     if updated.is_empty() {
         Err(AppError::NotFound)
     } else {

@@ -74,6 +74,11 @@ fn nav_items(locale: Locale, role: Role) -> Vec<NavItem> {
     }
     if role == Role::Administrator {
         items.push(NavItem {
+            href: "/admin/reminders",
+            icon: "⏰",
+            label: td_string!(locale, nav.reminder_rules).to_string(),
+        });
+        items.push(NavItem {
             href: "/admin/lists",
             icon: "≡",
             label: td_string!(locale, nav.lists).to_string(),

@@ -96,6 +96,9 @@ pub fn field_label(locale: Locale, field: Field) -> String {
         Field::NewDeadline => td_string!(locale, fields.new_deadline),
         Field::Note => td_string!(locale, fields.note),
         Field::NextSteps => td_string!(locale, fields.next_steps),
+        Field::OffsetDays => td_string!(locale, fields.offset_days),
+        Field::RepeatDays => td_string!(locale, fields.repeat_days),
+        Field::Recipients => td_string!(locale, fields.recipients),
     }
     .to_string()
 }
