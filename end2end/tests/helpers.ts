@@ -72,3 +72,33 @@ export async function demoAccountNamed(page: Page, username: string): Promise<Ac
   expect(password).not.toBe('');
   return { username, password };
 }
+
+/** A date `days` from today in Shanghai (the server's calendar), as YYYY-MM-DD. */
+export function shanghaiInDays(days: number): string {
+  return new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface ItemFields {
+  category: string;
+  source?: string;
+  description: string;
+  quantity?: string;
+  foundOn: string;
+  deadline: string;
+}
+
+/** Fill in and send the registration form (the caller is signed in as the central office). */
+export async function submitRegistration(page: Page, item: ItemFields) {
+  await page.goto('/ledger/new');
+  const form = page.getByTestId('register-form');
+  await form.locator('select[name="item[unit]"]').selectOption({ label: '海陵区 · 海陵区教育局' });
+  await form.locator('select[name="item[source]"]').selectOption(item.source ?? 'inspection_tour');
+  await form.locator('select[name="item[category]"]').selectOption(item.category);
+  await form.locator('select[name="item[nature]"]').selectOption('violation');
+  await form.locator('textarea[name="item[description]"]').fill(item.description);
+  if (item.quantity) await form.locator('input[name="item[quantity]"]').fill(item.quantity);
+  await form.locator('input[name="item[found_on]"]').fill(item.foundOn);
+  await form.locator('input[name="item[deadline]"]').fill(item.deadline);
+  await form.locator('input[name="item[head_name]"]').fill('周志明');
+  await form.locator('button[type="submit"]').click();
+}

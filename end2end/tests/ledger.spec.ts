@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { demoAccountNamed, signIn, signInAs, signOut } from './helpers';
+import { demoAccountNamed, shanghaiInDays, signIn, signInAs, signOut, submitRegistration } from './helpers';
 
 // A 16×16 PNG, as a phone camera would hand over a (much larger) photo.
 const PHOTO = Buffer.from(
@@ -8,10 +8,6 @@ const PHOTO = Buffer.from(
   'hex',
 );
 
-/** A date `days` from today as YYYY-MM-DD. */
-function inDays(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 async function openItemFromHome(page: Page, number: string) {
   await page.goto('/');
@@ -24,22 +20,17 @@ async function openItemFromHome(page: Page, number: string) {
 test('an item goes from registration to closed on time', async ({ page }, info) => {
   test.setTimeout(240_000);
   const tag = `E2E-${info.project.name}-${Date.now().toString(36)}`;
-  const deadline = inDays(60);
+  const deadline = shanghaiInDays(60);
 
   // The central office registers the item and issues it to the unit.
   await signInAs(page, 'central_office');
-  await page.goto('/ledger/new');
-  const form = page.getByTestId('register-form');
-  await form.locator('select[name="item[unit]"]').selectOption({ label: '海陵区 · 海陵区教育局' });
-  await form.locator('select[name="item[source]"]').selectOption('inspection_tour');
-  await form.locator('select[name="item[category]"]').selectOption('irregular_hiring');
-  await form.locator('select[name="item[nature]"]').selectOption('violation');
-  await form.locator('textarea[name="item[description]"]').fill(`违规使用编外人员 2 名 ${tag}`);
-  await form.locator('input[name="item[quantity]"]').fill('2');
-  await form.locator('input[name="item[found_on]"]').fill(inDays(-3));
-  await form.locator('input[name="item[deadline]"]').fill(deadline);
-  await form.locator('input[name="item[head_name]"]').fill('周志明');
-  await form.locator('button[type="submit"]').click();
+  await submitRegistration(page, {
+    category: 'irregular_hiring',
+    description: `违规使用编外人员 2 名 ${tag}`,
+    quantity: '2',
+    foundOn: shanghaiInDays(-3),
+    deadline,
+  });
   await expect(page.getByTestId('saved')).toBeVisible();
   await expect(page.getByTestId('status')).toHaveText('登记');
   const number = (await page.getByTestId('number').innerText()).trim();
@@ -180,17 +171,12 @@ test('a unit head cannot open another unit\'s item, nor its evidence', async ({ 
 
 test('bad input on registration is named and nothing is registered', async ({ page }) => {
   await signInAs(page, 'central_office');
-  await page.goto('/ledger/new');
-  const form = page.getByTestId('register-form');
-  await form.locator('select[name="item[unit]"]').selectOption({ label: '海陵区 · 海陵区教育局' });
-  await form.locator('select[name="item[source]"]').selectOption('inspection_tour');
-  await form.locator('select[name="item[category]"]').selectOption('excess_leaders');
-  await form.locator('select[name="item[nature]"]').selectOption('violation');
-  await form.locator('textarea[name="item[description]"]').fill('超职数配备副职 1 名 坏输入');
-  await form.locator('input[name="item[found_on]"]').fill(inDays(-1));
-  await form.locator('input[name="item[deadline]"]').fill(inDays(-30));
-  await form.locator('input[name="item[head_name]"]').fill('周志明');
-  await form.locator('button[type="submit"]').click();
+  await submitRegistration(page, {
+    category: 'excess_leaders',
+    description: '超职数配备副职 1 名 坏输入',
+    foundOn: shanghaiInDays(-1),
+    deadline: shanghaiInDays(-30),
+  });
   await expect(page).toHaveURL(/\/ledger\/new/);
   await expect(page.getByRole('alert')).toContainText('“整改期限”的日期太早');
   // What was typed is kept.

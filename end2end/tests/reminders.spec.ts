@@ -1,26 +1,18 @@
 import { test, expect } from '@playwright/test';
-import { signInAs, signOut } from './helpers';
+import { shanghaiInDays, signInAs, signOut, submitRegistration } from './helpers';
 
-/** A date `days` from today in Shanghai, as YYYY-MM-DD. */
-function shanghaiInDays(days: number): string {
-  return new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 test('a deadline seven days away reaches the unit head\'s inbox and tab bar', async ({ page }, info) => {
   test.setTimeout(120_000);
   const tag = `REM-${info.project.name}-${Date.now().toString(36)}`;
   await signInAs(page, 'central_office');
-  await page.goto('/ledger/new');
-  const form = page.getByTestId('register-form');
-  await form.locator('select[name="item[unit]"]').selectOption({ label: '海陵区 · 海陵区教育局' });
-  await form.locator('select[name="item[source]"]').selectOption('staffing_check');
-  await form.locator('select[name="item[category]"]').selectOption('invented_titles');
-  await form.locator('select[name="item[nature]"]').selectOption('violation');
-  await form.locator('textarea[name="item[description]"]').fill(`自行设置“总监”职务名称 ${tag}`);
-  await form.locator('input[name="item[found_on]"]').fill(shanghaiInDays(-10));
-  await form.locator('input[name="item[deadline]"]').fill(shanghaiInDays(7));
-  await form.locator('input[name="item[head_name]"]').fill('周志明');
-  await form.locator('button[type="submit"]').click();
+  await submitRegistration(page, {
+    category: 'invented_titles',
+    source: 'staffing_check',
+    description: `自行设置“总监”职务名称 ${tag}`,
+    foundOn: shanghaiInDays(-10),
+    deadline: shanghaiInDays(7),
+  });
   const number = (await page.getByTestId('number').innerText()).trim();
   await page.getByTestId('primary-action').click();
   await expect(page.getByTestId('status')).toHaveText('已交办');
