@@ -68,6 +68,10 @@ impl Status {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Closed | Status::Withdrawn)
     }
@@ -89,6 +93,12 @@ impl Nature {
             Nature::Violation => "violation",
             Nature::PolicyCaused => "policy_caused",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Nature> {
+        [Nature::Violation, Nature::PolicyCaused]
+            .into_iter()
+            .find(|n| n.as_str() == s)
     }
 
     /// Where an approved plan (or a returned closure) puts the item.

@@ -58,9 +58,7 @@ pub fn optional_quantity(field: Field, value: &str) -> Result<Option<i64>, AppEr
 pub fn parse_nature(value: &str) -> Result<Nature, AppError> {
     match value.trim() {
         "" => Err(AppError::invalid(Field::Nature, Problem::Required)),
-        "violation" => Ok(Nature::Violation),
-        "policy_caused" => Ok(Nature::PolicyCaused),
-        _ => Err(AppError::invalid(Field::Nature, Problem::Invalid)),
+        v => Nature::parse(v).ok_or(AppError::invalid(Field::Nature, Problem::Invalid)),
     }
 }
 

@@ -85,11 +85,13 @@ pub(crate) struct ItemRow {
 
 impl ItemRow {
     pub fn status(&self) -> Result<Status, AppError> {
-        serde_plain(&self.status)
+        Status::parse(&self.status)
+            .ok_or_else(|| AppError::internal(format!("stored status {:?}", self.status)))
     }
 
     pub fn nature(&self) -> Result<Nature, AppError> {
-        serde_plain(&self.nature)
+        Nature::parse(&self.nature)
+            .ok_or_else(|| AppError::internal(format!("stored nature {:?}", self.nature)))
     }
 
     pub fn co_signers(&self) -> Vec<CoSigner> {
@@ -105,20 +107,6 @@ impl ItemRow {
             .filter_map(|c| CoSigner::parse(c))
             .collect()
     }
-}
-
-/// A snake_case enum from its stored name.
-fn serde_plain<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, AppError> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|e| AppError::internal(format!("stored value {s:?}: {e}")))
-}
-
-/// The stored name of a snake_case enum.
-pub(crate) fn stored_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The ledger is for every role but the administrator's.

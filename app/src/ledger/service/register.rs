@@ -1,7 +1,6 @@
 //! Registering items (登记) and the editable lists of categories and sources.
 
 use super::history::{Change, commit};
-use super::stored_name;
 use crate::AppError;
 use crate::auth::rules::required_text;
 use crate::auth::{Role, SessionUser};
@@ -95,7 +94,7 @@ pub async fn register_item(
                 .check()?
                 .take(0)?;
             match earlier {
-                Some(e) if e.status == stored_name(&Status::Closed) => Some(e.id),
+                Some(e) if e.status == Status::Closed.as_str() => Some(e.id),
                 _ => return Err(AppError::invalid(Field::RecurrenceOf, Problem::Invalid)),
             }
         }
@@ -107,7 +106,7 @@ pub async fn register_item(
     let after = serde_json::json!({
         "number": number, "unit": item.unit, "status": "registered",
         "category": item.category, "source": item.source,
-        "nature": stored_name(&item.nature), "description": item.description,
+        "nature": item.nature.as_str(), "description": item.description,
         "deadline": deadline, "head_name": item.head_name,
         "quantity": item.quantity,
         "recurrence_of": recurrence_of.as_ref().map(key_of),
@@ -140,7 +139,7 @@ pub async fn register_item(
             ("district", district.into_value()),
             ("source", item.source.into_value()),
             ("category", item.category.into_value()),
-            ("nature", stored_name(&item.nature).into_value()),
+            ("nature", item.nature.as_str().into_value()),
             ("description", item.description.into_value()),
             ("legal_basis", item.legal_basis.into_value()),
             ("quantity", item.quantity.into_value()),

@@ -3,7 +3,7 @@
 //! guarded so that an item that moved on meanwhile is refused rather than overwritten.
 
 use super::history::{Change, commit};
-use super::{ItemRow, actor_for, load_item, stored_name};
+use super::{ItemRow, actor_for, load_item};
 use crate::AppError;
 use crate::auth::rules::required_text;
 use crate::auth::{PartnerDept, Role, Scope, SessionUser};
@@ -60,9 +60,9 @@ async fn simple_step(
     let from = row.status()?;
     let to = next_status(from, row.nature()?, step, actor_for(user, &row))?;
     let mut binds = base_binds(&row, now);
-    binds.push(("to", stored_name(&to).into_value()));
+    binds.push(("to", to.as_str().into_value()));
     let mut set = "status = $to".to_string();
-    let mut after = json!({ "status": stored_name(&to) });
+    let mut after = json!({ "status": to.as_str() });
     if let Some((field, text)) = reason_field {
         set.push_str(&format!(", {field} = $reason"));
         after[field] = json!(text);
@@ -189,7 +189,7 @@ pub async fn submit_plan(
         .map(|(period, target)| json!({ "period": period, "target": target }))
         .collect();
     let mut binds = base_binds(&row, now);
-    binds.push(("to", stored_name(&to).into_value()));
+    binds.push(("to", to.as_str().into_value()));
     binds.push((
         "measures",
         serde_json::Value::Array(measures.clone()).into_value(),
@@ -220,7 +220,7 @@ pub async fn submit_plan(
             action: "submit_plan",
             before: json!({ "status": row.status }),
             after: json!({
-                "status": stored_name(&to), "measures": measures, "digest": digest,
+                "status": to.as_str(), "measures": measures, "digest": digest,
                 "next_review": plan.next_review,
             }),
         },
@@ -577,7 +577,7 @@ pub async fn request_closure(
         })
         .collect();
     let mut binds = base_binds(&row, now);
-    binds.push(("to", stored_name(&to).into_value()));
+    binds.push(("to", to.as_str().into_value()));
     binds.push(("note", note.clone().into_value()));
     binds.push(("co_signers", names.clone().into_value()));
     binds.push(("partners", partners.into_value()));
@@ -589,7 +589,7 @@ pub async fn request_closure(
             item: row.id.clone(),
             action: "request_closure",
             before: json!({ "status": row.status }),
-            after: json!({ "status": stored_name(&to), "note": note, "co_signers": names }),
+            after: json!({ "status": to.as_str(), "note": note, "co_signers": names }),
         },
         &guarded(
             "status = $to, closure_note = $note, co_signers = $co_signers, closure_requested_at = $now,
@@ -639,7 +639,7 @@ pub async fn co_sign(
     let on_time = closing
         .then(|| parse_date(&row.original_deadline).is_some_and(|d: NaiveDate| today_date <= d));
     let mut binds = base_binds(&row, now);
-    binds.push(("to", stored_name(&to).into_value()));
+    binds.push(("to", to.as_str().into_value()));
     binds.push(("co_signer", me.as_str().to_string().into_value()));
     binds.push(("passed", pass.into_value()));
     binds.push(("opinion", opinion.clone().into_value()));
@@ -669,7 +669,7 @@ pub async fn co_sign(
             },
             before: json!({ "status": row.status }),
             after: json!({
-                "status": stored_name(&to), "co_signer": me.as_str(), "opinion": opinion,
+                "status": to.as_str(), "co_signer": me.as_str(), "opinion": opinion,
                 "closed_on_time": on_time,
             }),
         },
