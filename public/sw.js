@@ -79,3 +79,51 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fromCacheThenRefresh(request));
   }
 });
+
+// Web Push: the server sends one digest per person and run (encrypted for this device);
+// the notification names the items, and a tap opens the item (or the inbox for several).
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (err) {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || '整改通', {
+      body: data.body || '',
+      tag: data.tag || 'rectify',
+      renotify: true,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { url: data.url || '/inbox' },
+    }),
+  );
+});
+
+// Open what a notification points to: an open window of the app goes there, otherwise a
+// new one opens. Only paths of this app are followed.
+async function openFromNotification(notification) {
+  const target = new URL((notification.data && notification.data.url) || '/inbox', self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : new URL('/inbox', self.location.origin).href;
+  notification.close();
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of windows) {
+    if (new URL(client.url).origin !== self.location.origin || !('navigate' in client)) continue;
+    try {
+      const moved = await client.navigate(url);
+      if (moved) {
+        await moved.focus().catch(() => {});
+        return moved;
+      }
+    } catch (err) {
+      // Not ours to steer: fall through to a new window.
+    }
+  }
+  return self.clients.openWindow(url);
+}
+self.openFromNotification = openFromNotification;
+
+self.addEventListener('notificationclick', (event) => {
+  event.waitUntil(openFromNotification(event.notification));
+});

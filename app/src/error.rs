@@ -59,10 +59,16 @@ pub enum Field {
     OffsetDays,
     RepeatDays,
     Recipients,
+    ChannelKind,
+    ChannelName,
+    ChannelUrl,
+    ChannelTemplate,
+    QuietHours,
+    PushSubscription,
 }
 
 impl Field {
-    pub const ALL: [Field; 46] = [
+    pub const ALL: [Field; 52] = [
         Field::Username,
         Field::Password,
         Field::DisplayName,
@@ -109,6 +115,12 @@ impl Field {
         Field::OffsetDays,
         Field::RepeatDays,
         Field::Recipients,
+        Field::ChannelKind,
+        Field::ChannelName,
+        Field::ChannelUrl,
+        Field::ChannelTemplate,
+        Field::QuietHours,
+        Field::PushSubscription,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -159,6 +171,12 @@ impl Field {
             Field::OffsetDays => "offset_days",
             Field::RepeatDays => "repeat_days",
             Field::Recipients => "recipients",
+            Field::ChannelKind => "channel_kind",
+            Field::ChannelName => "channel_name",
+            Field::ChannelUrl => "channel_url",
+            Field::ChannelTemplate => "channel_template",
+            Field::QuietHours => "quiet_hours",
+            Field::PushSubscription => "push_subscription",
         }
     }
 

@@ -68,6 +68,14 @@ pub struct Options {
     /// when the database is in memory.
     #[arg(long, env = "RECTIFY_FILES")]
     pub files: Option<std::path::PathBuf>,
+    /// The contact named in Web Push (VAPID) tokens: a `mailto:` or `https:` address of
+    /// whoever runs this deployment; push services may write to it about problems.
+    #[arg(long, env = "RECTIFY_PUSH_CONTACT", default_value = "mailto:admin@localhost")]
+    pub push_contact: String,
+    /// The address users open the app at (e.g. https://zgt.example.gov.cn), for links in
+    /// WeChat Work and DingTalk messages. Without it those messages carry no links.
+    #[arg(long, env = "RECTIFY_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Mark cookies Secure even without X-Forwarded-Proto: https (behind a TLS proxy).
     #[arg(long, env = "RECTIFY_SECURE_COOKIES")]
     pub secure_cookies: bool,

@@ -26,8 +26,13 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The reminder scheduler of this instance: plan, claim and deliver every `every`.
-async fn run_scheduler(db: app::db::Db, every: std::time::Duration) {
+/// The reminder scheduler of this instance: plan, claim and deliver to the inbox every
+/// `every`, then send what is due on the other channels (push, robots, SMS).
+async fn run_scheduler(
+    db: app::db::Db,
+    out: app::reminders::dispatch::Outbound,
+    every: std::time::Duration,
+) {
     let worker = format!(
         "{}-{}",
         std::process::id(),
@@ -36,7 +41,10 @@ async fn run_scheduler(db: app::db::Db, every: std::time::Duration) {
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;
-        match app::reminders::service::tick(&db, &worker, chrono::Utc::now()).await {
+        let now = chrono::Utc::now();
+        match app::reminders::service::tick_with(&db, &worker, now, out.public_url.as_deref())
+            .await
+        {
             Ok(digests) if !digests.is_empty() => {
                 let reminders: usize = digests.iter().map(|d| d.reminders.len()).sum();
                 tracing::info!(people = digests.len(), reminders, "reminders delivered");
@@ -44,6 +52,18 @@ async fn run_scheduler(db: app::db::Db, every: std::time::Duration) {
             Ok(_) => {}
             // Logged where it happened; the next tick tries again.
             Err(_) => {}
+        }
+        match app::reminders::dispatch::dispatch(&db, &out, &worker, chrono::Utc::now()).await {
+            Ok(r) if r != Default::default() => {
+                tracing::info!(
+                    sent = r.sent,
+                    retried = r.retried,
+                    failed = r.failed,
+                    gone = r.gone,
+                    "channel deliveries"
+                );
+            }
+            Ok(_) | Err(_) => {}
         }
     }
 }
@@ -129,9 +149,18 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         },
         leptos_options,
     };
+    // The VAPID key pair is made on first start and kept in the database.
+    let outbound = app::reminders::dispatch::Outbound::new(
+        &state.db,
+        &options.push_contact,
+        options.public_url.clone(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("push identity: {e}"))?;
     if options.tick_seconds > 0 {
         tokio::spawn(run_scheduler(
             state.db.clone(),
+            outbound,
             std::time::Duration::from_secs(options.tick_seconds),
         ));
     }

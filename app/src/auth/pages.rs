@@ -112,6 +112,7 @@ pub fn AccountPage() -> impl IntoView {
                 <dt>{t!(i18n, account.language)}</dt>
                 <dd>{t!(i18n, account.language_current)} " " <LanguageSwitch /></dd>
             </dl>
+            {(user.role != super::Role::Administrator).then(|| view! { <crate::reminders::push_settings::PushSection /> })}
             <SignOutButton />
         </AppFrame>
     }

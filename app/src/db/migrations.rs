@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reminders",
         sql: include_str!("migrations/0003_reminders.surql"),
     },
+    Migration {
+        version: 4,
+        name: "reminder channels and the delivery log",
+        sql: include_str!("migrations/0004_channels.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -192,6 +192,8 @@ pub struct ItemDetail {
     pub notifications: Vec<NotificationView>,
     pub timeline: Vec<TimelineEntry>,
     pub reminders: Vec<ReminderSent>,
+    /// How each reminder went out on the channels beyond the inbox.
+    pub deliveries: Vec<crate::reminders::DeliveryEntry>,
     pub actions: Vec<Action>,
     /// Proposed due dates for 1..=5 measures (reverse scheduling), for the plan form.
     pub proposals: Vec<Vec<String>>,

@@ -15,6 +15,8 @@ pub enum Anchor {
     MeasureDue,
     /// The day a closure request was made (acceptance waiting).
     ClosureRequested,
+    /// Every week: the weekly summary; `offset_days` is the weekday (0 = Monday).
+    Weekly,
 }
 
 /// Who a reminder goes to.
@@ -61,6 +63,7 @@ impl Anchor {
             Anchor::Deadline => "deadline",
             Anchor::MeasureDue => "measure_due",
             Anchor::ClosureRequested => "closure_requested",
+            Anchor::Weekly => "weekly",
         }
     }
 
@@ -69,6 +72,7 @@ impl Anchor {
             Anchor::Deadline,
             Anchor::MeasureDue,
             Anchor::ClosureRequested,
+            Anchor::Weekly,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)
@@ -171,7 +175,22 @@ pub fn default_ladder() -> Vec<Rule> {
             None,
             &[CoSigners],
         ),
+        rule("weekly_summary", Anchor::Weekly, 0, None, &[CentralOffice]),
     ]
+}
+
+/// The moment of this week's summary at or before `now`: the rule's weekday (0 = Monday)
+/// at `at` Shanghai time, in the week of `now`; `None` before it has come this week.
+pub fn weekly_moment(weekday: i64, at: NaiveTime, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    let local = now.with_timezone(&shanghai());
+    let monday = local.date_naive() - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+    let day = monday + Duration::days(weekday.clamp(0, 6));
+    let moment = shanghai()
+        .from_local_datetime(&day.and_time(at))
+        .single()?
+        .with_timezone(&Utc);
+    (moment <= now).then_some(moment)
 }
 
 /// The day of occurrence `n` (0 = the first) of `rule` for an anchor date, or `None` when
@@ -225,13 +244,44 @@ fn shanghai() -> chrono::FixedOffset {
 /// When a push due at `at` may go out: `at` itself outside quiet hours, otherwise the
 /// end of the quiet hours (07:30 Shanghai).
 pub fn release_time(at: DateTime<Utc>) -> DateTime<Utc> {
-    let local = at.with_timezone(&shanghai());
-    let time = local.time();
     let from = NaiveTime::from_hms_opt(QUIET_FROM.0, QUIET_FROM.1, 0).unwrap_or_default();
     let until = NaiveTime::from_hms_opt(QUIET_UNTIL.0, QUIET_UNTIL.1, 0).unwrap_or_default();
-    let release_day = if time >= from {
-        local.date_naive() + Duration::days(1)
-    } else if time < until {
+    release_after_quiet(at, from, until)
+}
+
+/// "HH:MM" as a time of day.
+pub fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
+}
+
+/// Quiet hours as the administrator sets them (Shanghai time, `from` may be after `until`
+/// to span midnight; equal times mean no quiet hours). Invalid times are named.
+pub fn valid_quiet_hours(
+    from: &str,
+    until: &str,
+) -> Result<(NaiveTime, NaiveTime), crate::AppError> {
+    use crate::error::{Field, Problem};
+    match (parse_time_of_day(from), parse_time_of_day(until)) {
+        (Some(f), Some(u)) => Ok((f, u)),
+        _ => Err(crate::AppError::invalid(Field::QuietHours, Problem::Invalid)),
+    }
+}
+
+/// When something due at `at` may go out with quiet hours from `from` to `until`
+/// (Shanghai time).
+pub fn release_after_quiet(at: DateTime<Utc>, from: NaiveTime, until: NaiveTime) -> DateTime<Utc> {
+    let local = at.with_timezone(&shanghai());
+    let time = local.time();
+    let release_day = if from > until {
+        // Spans midnight, e.g. 22:00–07:30.
+        if time >= from {
+            local.date_naive() + Duration::days(1)
+        } else if time < until {
+            local.date_naive()
+        } else {
+            return at;
+        }
+    } else if from < until && time >= from && time < until {
         local.date_naive()
     } else {
         return at;
@@ -384,5 +434,58 @@ mod tests {
             release_time(at("2026-11-27T14:00:00Z")),
             at("2026-11-27T23:30:00Z")
         );
+    }
+
+    #[test]
+    fn quiet_hours_set_by_the_administrator_may_lie_within_one_day() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (from, until) = valid_quiet_hours("12:00", "14:00").unwrap_or_else(|e| panic!("{e:?}"));
+        // 13:00 Shanghai -> 14:00.
+        assert_eq!(
+            release_after_quiet(at("2026-11-27T05:00:00Z"), from, until),
+            at("2026-11-27T06:00:00Z")
+        );
+        // 15:00 Shanghai: straight away.
+        assert_eq!(
+            release_after_quiet(at("2026-11-27T07:00:00Z"), from, until),
+            at("2026-11-27T07:00:00Z")
+        );
+        // Equal times: no quiet hours at all.
+        let (f, u) = valid_quiet_hours("00:00", "00:00").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            release_after_quiet(at("2026-11-27T17:00:00Z"), f, u),
+            at("2026-11-27T17:00:00Z")
+        );
+        assert!(valid_quiet_hours("25:00", "07:00").is_err());
+        assert!(valid_quiet_hours("22:00", "").is_err());
+    }
+
+    #[test]
+    fn the_weekly_summary_falls_on_monday_morning_in_shanghai() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let nine = parse_time_of_day("09:00").unwrap_or_else(|| panic!("time"));
+        // Monday 2026-11-30, 08:59 Shanghai: not yet.
+        assert_eq!(weekly_moment(0, nine, at("2026-11-30T00:59:00Z")), None);
+        // 09:00 Shanghai that Monday: now.
+        assert_eq!(
+            weekly_moment(0, nine, at("2026-11-30T01:00:00Z")),
+            Some(at("2026-11-30T01:00:00Z"))
+        );
+        // Sunday night (UTC still Sunday, Shanghai already... Sunday 23:00): last Monday's.
+        assert_eq!(
+            weekly_moment(0, nine, at("2026-12-06T15:00:00Z")),
+            Some(at("2026-11-30T01:00:00Z"))
+        );
+        // Sunday 16:30 UTC is Monday 00:30 in Shanghai: the new week's has not come yet.
+        assert_eq!(weekly_moment(0, nine, at("2026-12-06T16:30:00Z")), None);
+        assert!(find("weekly_summary").recipients == vec![Recipient::CentralOffice]);
     }
 }

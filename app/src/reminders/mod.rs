@@ -1,14 +1,28 @@
 //! Reminders at key milestones (DESIGN §4): the ladder's pure rules, the scheduler
-//! (server only), the inbox. Web Push and the messaging-tool channels come later.
+//! (server only), the inbox, and the channels beyond it: Web Push, WeChat Work and
+//! DingTalk group robots, an SMS gateway, each delivery logged.
 
 pub mod api;
+pub mod channels_page;
+#[cfg(feature = "ssr")]
+pub mod dispatch;
 pub mod ladder;
+#[cfg(feature = "ssr")]
+pub mod messages;
 pub mod page;
+#[cfg(feature = "ssr")]
+pub mod push;
+pub mod push_settings;
 pub mod rules_page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+use surrealdb::types::SurrealValue;
+
+/// An SMS gateway's request body by default: JSON with the number and the text.
+pub const SMS_TEMPLATE_EXAMPLE: &str = r#"{"phone":"{phone}","text":"{text}"}"#;
 
 /// A rung of the ladder as the administrator sees and edits it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +65,19 @@ impl RungForm {
     }
 }
 
+/// The channel form as posted by the administrator. `scope` is empty (the whole city),
+/// `district:<key>` or `unit:<key>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelForm {
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    pub secret: String,
+    pub template: String,
+    pub scope: String,
+}
+
 /// A reminder as the inbox shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxEntry {
@@ -63,4 +90,65 @@ pub struct InboxEntry {
     /// The milestone's day (YYYY-MM-DD).
     pub day: String,
     pub read: bool,
+    /// The weekly summary's figures (it is about no single item).
+    pub figures: Option<Figures>,
+}
+
+/// The figures of a weekly summary, frozen when it was made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(SurrealValue))]
+#[cfg_attr(feature = "ssr", surreal(crate = "surrealdb::types"))]
+pub struct Figures {
+    pub open: i64,
+    pub overdue: i64,
+    pub due_this_week: i64,
+    pub closed_last_week: i64,
+}
+
+/// A reminder channel as the administrator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelEntry {
+    pub id: String,
+    /// `wecom`, `dingtalk` or `sms`.
+    pub kind: String,
+    pub name: String,
+    /// The webhook with its secret parts hidden.
+    pub url_shown: String,
+    pub signed: bool,
+    /// The district or unit it serves; empty for the whole city.
+    pub scope_name: String,
+}
+
+/// One message on one channel, for the delivery log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryEntry {
+    /// `push`, `wecom`, `dingtalk` or `sms`.
+    pub kind: String,
+    /// Device, group or (masked) phone number.
+    pub target: String,
+    /// `pending`, `sent`, `failed` or `gone`.
+    pub state: String,
+    pub attempts: i64,
+    /// The last outcome's detail (status code, the service's message).
+    pub detail: String,
+    /// Local time of the last attempt or of the creation.
+    pub at: String,
+}
+
+/// Quiet hours and the summary time, as the administrator edits them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderSettings {
+    pub quiet_from: String,
+    pub quiet_until: String,
+    pub summary_time: String,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        ReminderSettings {
+            quiet_from: "22:00".into(),
+            quiet_until: "07:30".into(),
+            summary_time: "09:00".into(),
+        }
+    }
 }

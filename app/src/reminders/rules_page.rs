@@ -18,6 +18,7 @@ fn anchor_label(l: Locale, a: Anchor) -> String {
         Anchor::Deadline => td_string!(l, reminder_admin.anchor_deadline),
         Anchor::MeasureDue => td_string!(l, reminder_admin.anchor_measure_due),
         Anchor::ClosureRequested => td_string!(l, reminder_admin.anchor_closure_requested),
+        Anchor::Weekly => td_string!(l, reminder_admin.anchor_weekly),
     }
     .to_string()
 }
@@ -49,7 +50,7 @@ pub fn ReminderRulesPage() -> impl IntoView {
             <h1>{t!(i18n, reminder_admin.title)}</h1>
             <SuccessNotice flag="saved">{move || t!(i18n, admin.saved)}</SuccessNotice>
             <ErrorNotice />
-            <p class="hint">{t!(i18n, reminder_admin.quiet)}</p>
+            <p class="hint">{t!(i18n, reminder_admin.quiet)} " " <a href="/admin/channels">{t!(i18n, channel_admin.title)}</a></p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let l = i18n.get_locale_untracked();

@@ -4,7 +4,9 @@
 //! deliver the same reminder twice and a crash loses none: an expired lease is taken
 //! over by the next tick, of any instance.
 
-use super::ladder::{Anchor, Recipient, Rule, default_ladder, due_occurrences};
+use super::Figures;
+use super::dispatch::{self, Claimed, NewDelivery};
+use super::ladder::{Anchor, Recipient, Rule, default_ladder, due_occurrences, weekly_moment};
 use crate::AppError;
 use crate::auth::SessionUser;
 use crate::db::{Db, key_of, record};
@@ -101,24 +103,64 @@ fn reminder_key(
     recipient: &RecordId,
     occurrence: u32,
 ) -> String {
-    use sha2::{Digest, Sha256};
-    let key = format!(
+    key_hash(&format!(
         "{}|{rule}|{anchor}|{}|{occurrence}",
         key_of(item),
         key_of(recipient)
-    );
-    hex::encode(Sha256::digest(key.as_bytes()))
+    ))
 }
 
 /// The reminders of one rule occurrence, ready to insert.
-#[derive(Serialize)]
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
 struct NewReminder {
-    id: String,
-    item: String,
+    id: RecordId,
+    item: Option<RecordId>,
     rule: String,
-    occurrence: u32,
-    recipient: String,
+    occurrence: i64,
+    recipient: RecordId,
     day: String,
+    summary: Option<Figures>,
+}
+
+/// The weekly summary's figures for the city, or for one district.
+async fn week_figures(
+    db: &Db,
+    district: Option<RecordId>,
+    today: NaiveDate,
+) -> Result<Figures, AppError> {
+    use chrono::Datelike;
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let figures: Option<Figures> = db
+        .query(
+            "LET $open = SELECT approved_deadline FROM item
+                WHERE status NOT IN ['closed', 'withdrawn'] AND ($district = NONE OR district = $district);
+             RETURN {
+                open: array::len($open),
+                overdue: array::len($open[WHERE approved_deadline < $today]),
+                due_this_week: array::len($open[WHERE approved_deadline >= $monday AND approved_deadline <= $sunday]),
+                closed_last_week: count((SELECT VALUE id FROM item WHERE status = 'closed'
+                    AND closed_on >= $last_monday AND closed_on < $monday
+                    AND ($district = NONE OR district = $district))),
+             };",
+        )
+        .bind(("district", district))
+        .bind(("today", format_date(today)))
+        .bind(("monday", format_date(monday)))
+        .bind(("sunday", format_date(monday + Duration::days(6))))
+        .bind(("last_monday", format_date(monday - Duration::days(7))))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(1)
+        .map_err(db_err)?;
+    Ok(figures.unwrap_or_default())
+}
+
+fn key_hash(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 /// Plan every reminder that has fallen due by `now` for open items, and cancel pending
@@ -168,18 +210,23 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                     ("closure_requested", Some(at)) => vec![crate::ledger::calendar::today(at)],
                     _ => Vec::new(),
                 },
+                Anchor::Weekly => Vec::new(),
             };
             for anchor in &anchors {
                 for (occurrence, day) in due_occurrences(rule, *anchor, since, today) {
                     for kind in &rule.recipients {
                         for user in recipients(&people, *kind, item) {
                             rows.push(NewReminder {
-                                id: reminder_key(&item.id, &rule.code, *anchor, &user, occurrence),
-                                item: key_of(&item.id),
+                                id: record(
+                                    "reminder",
+                                    &reminder_key(&item.id, &rule.code, *anchor, &user, occurrence),
+                                ),
+                                item: Some(item.id.clone()),
                                 rule: rule.code.clone(),
-                                occurrence,
-                                recipient: key_of(&user),
+                                occurrence: i64::from(occurrence),
+                                recipient: user,
                                 day: format_date(day),
+                                summary: None,
                             });
                         }
                     }
@@ -187,33 +234,60 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
             }
         }
     }
+    // The weekly summary: once a week, to its recipients, with the figures of the moment.
+    let settings = dispatch::reminder_settings(db).await?;
+    let summary_at = super::ladder::parse_time_of_day(&settings.summary_time)
+        .or_else(|| chrono::NaiveTime::from_hms_opt(9, 0, 0))
+        .unwrap_or_default();
+    for rule in rules.iter().filter(|r| r.anchor == Anchor::Weekly) {
+        let Some(moment) = weekly_moment(rule.offset_days, summary_at, now) else {
+            continue;
+        };
+        if now - moment > Duration::days(CATCH_UP_DAYS) {
+            continue;
+        }
+        let week = crate::ledger::calendar::today(moment);
+        for kind in &rule.recipients {
+            for p in &people {
+                let district = match (kind, p.role.as_str()) {
+                    (Recipient::CentralOffice, "central_office") => None,
+                    (Recipient::DistrictOffice, "district_office") if p.scope_district.is_some() => {
+                        p.scope_district.clone()
+                    }
+                    _ => continue,
+                };
+                rows.push(NewReminder {
+                    id: record(
+                        "reminder",
+                        &key_hash(&format!("{}|{week}|{}", rule.code, key_of(&p.id))),
+                    ),
+                    item: None,
+                    rule: rule.code.clone(),
+                    occurrence: 0,
+                    recipient: p.id.clone(),
+                    day: format_date(week),
+                    summary: Some(week_figures(db, district, today).await?),
+                });
+            }
+        }
+    }
     if rows.is_empty() {
         return Ok(0);
     }
-    let rows = serde_json::to_value(&rows).map_err(AppError::internal)?;
+    let ids: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
     let created: Vec<RecordId> = db
         .query(
             "FOR $r IN $rows {
                 INSERT IGNORE INTO reminder {
-                    id: type::record('reminder', $r.id),
-                    item: type::record('item', $r.item), rule: $r.rule,
-                    occurrence: $r.occurrence, recipient: type::record('user', $r.recipient),
-                    day: $r.day, due_at: $now, state: 'pending', created_at: $now
+                    id: $r.id, item: $r.item, rule: $r.rule,
+                    occurrence: $r.occurrence, recipient: $r.recipient,
+                    day: $r.day, summary: $r.summary, due_at: $now, state: 'pending', created_at: $now
                 };
              };
-             SELECT VALUE id FROM reminder WHERE created_at = $now AND id IN $ids;",
+             SELECT VALUE id FROM $ids WHERE created_at = $now;",
         )
-        .bind(("rows", rows.clone()))
-        .bind((
-            "ids",
-            rows.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|r| r["id"].as_str().map(|k| record("reminder", k)))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default(),
-        ))
+        .bind(("rows", rows))
+        .bind(("ids", ids))
         .bind(("now", now))
         .await
         .map_err(db_err)?
@@ -254,38 +328,77 @@ pub struct Digest {
     pub reminders: Vec<String>,
 }
 
-/// Deliver what `worker` claimed: into the inbox (state `sent`), once. A row whose lease
-/// was taken over meanwhile is not delivered by this worker.
+/// Deliver what `worker` claimed: into the inbox (state `sent`), once, and in the same
+/// transaction the messages to send on the other channels (see `dispatch`). A row whose
+/// lease was taken over meanwhile makes the whole delivery stale: nothing is written and
+/// the next run tries again.
 pub async fn deliver(
     db: &Db,
     worker: &str,
     claimed: &[RecordId],
     now: DateTime<Utc>,
+    public_url: Option<&str>,
 ) -> Result<Vec<Digest>, AppError> {
-    #[derive(SurrealValue)]
-    #[surreal(crate = "surrealdb::types")]
-    struct Sent {
-        id: RecordId,
-        recipient: RecordId,
+    if claimed.is_empty() {
+        return Ok(Vec::new());
     }
-    let sent: Vec<Sent> = db
+    let mine: Vec<Claimed> = db
         .query(
-            "UPDATE reminder SET state = 'sent', sent_at = $now, lease_owner = NONE, lease_until = NONE
-                WHERE id IN $ids AND state = 'pending' AND lease_owner = $worker
-                RETURN id, recipient",
+            "SELECT id, recipient, recipient.locale AS locale, recipient.phone AS phone, item,
+                item.number AS number, item.unit AS unit, item.unit.name AS unit_name,
+                item.district AS district, rule, day, summary
+             FROM $ids WHERE state = 'pending' AND lease_owner = $worker",
         )
         .bind(("ids", claimed.to_vec()))
         .bind(("worker", worker.to_string()))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)?;
+    if mine.is_empty() {
+        return Ok(Vec::new());
+    }
+    let deliveries: Vec<NewDelivery> = dispatch::plan_deliveries(db, public_url, &mine, now).await?;
+    let ids: Vec<RecordId> = mine.iter().map(|c| c.id.clone()).collect();
+    let mut response = db
+        .query(format!(
+            "BEGIN TRANSACTION;
+             LET $sent = (UPDATE $ids SET state = 'sent', sent_at = $now, lease_owner = NONE,
+                lease_until = NONE WHERE state = 'pending' AND lease_owner = $worker RETURN VALUE id);
+             IF array::len($sent) != array::len($ids) {{ THROW 'stale' }};
+             {};
+             COMMIT TRANSACTION;",
+            dispatch::CREATE_DELIVERIES
+        ))
+        .bind(("ids", ids))
+        .bind(("worker", worker.to_string()))
         .bind(("now", now))
-        .await.map_err(db_err)?
-        .check().map_err(db_err)?
-        .take(0).map_err(db_err)?;
+        .bind(("deliveries", deliveries))
+        .await
+        .map_err(db_err)?;
+    let errors = response.take_errors();
+    if !errors.is_empty() {
+        let text = errors
+            .values()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        return Err(
+            if text.contains("stale") || text.contains("conflict") || text.contains("retry") {
+                AppError::WrongState
+            } else {
+                AppError::internal(text)
+            },
+        );
+    }
     let mut by_person: HashMap<String, Vec<String>> = HashMap::new();
-    for s in sent {
+    for c in &mine {
         by_person
-            .entry(key_of(&s.recipient))
+            .entry(key_of(&c.recipient))
             .or_default()
-            .push(key_of(&s.id));
+            .push(key_of(&c.id));
     }
     let mut digests: Vec<Digest> = by_person
         .into_iter()
@@ -309,26 +422,31 @@ struct RuleRow {
     enabled: bool,
 }
 
-/// The whole ladder, enabled or not, in order; the defaults are stored on first use.
-pub async fn ladder(db: &Db) -> Result<Vec<LadderRung>, AppError> {
-    let rows: Vec<RuleRow> = db
-        .query("SELECT code, anchor, offset_days, repeat_days, recipients, enabled, sort FROM reminder_rule ORDER BY sort")
+async fn read_ladder(db: &Db) -> Result<Vec<RuleRow>, AppError> {
+    db.query("SELECT code, anchor, offset_days, repeat_days, recipients, enabled, sort FROM reminder_rule ORDER BY sort")
         .await.map_err(db_err)?
         .check().map_err(db_err)?
-        .take(0).map_err(db_err)?;
-    if rows.is_empty() {
-        let defaults: Vec<serde_json::Value> = default_ladder()
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                serde_json::json!({
-                    "code": r.code, "anchor": r.anchor.as_str(), "offset_days": r.offset_days,
-                    "repeat_days": r.repeat_days,
-                    "recipients": r.recipients.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                    "sort": i,
-                })
+        .take(0).map_err(db_err)
+}
+
+/// The whole ladder, enabled or not, in order; the default rungs a database lacks (all
+/// of them at first, a new one after an upgrade) are stored on first use.
+pub async fn ladder(db: &Db) -> Result<Vec<LadderRung>, AppError> {
+    let mut rows = read_ladder(db).await?;
+    let missing: Vec<serde_json::Value> = default_ladder()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !rows.iter().any(|x| x.code == r.code))
+        .map(|(i, r)| {
+            serde_json::json!({
+                "code": r.code, "anchor": r.anchor.as_str(), "offset_days": r.offset_days,
+                "repeat_days": r.repeat_days,
+                "recipients": r.recipients.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                "sort": i,
             })
-            .collect();
+        })
+        .collect();
+    if !missing.is_empty() {
         // Two instances seeding at once: the unique code keeps one of each.
         db.query(
             "FOR $r IN $rules {
@@ -339,18 +457,12 @@ pub async fn ladder(db: &Db) -> Result<Vec<LadderRung>, AppError> {
                 };
             }",
         )
-        .bind(("rules", serde_json::Value::Array(defaults)))
+        .bind(("rules", serde_json::Value::Array(missing)))
         .await
         .map_err(db_err)?
         .check()
         .map_err(db_err)?;
-        return Ok(default_ladder()
-            .into_iter()
-            .map(|rule| LadderRung {
-                rule,
-                enabled: true,
-            })
-            .collect());
+        rows = read_ladder(db).await?;
     }
     Ok(rows
         .into_iter()
@@ -388,7 +500,17 @@ pub async fn update_rung(
         return Err(AppError::Forbidden);
     }
     let (offset, repeat, to) = super::ladder::valid_rung(offset_days, repeat_days, recipients)?;
-    ladder(db).await?;
+    let rungs = ladder(db).await?;
+    // The weekly summary's "offset" is its weekday, Monday (0) to Sunday (6).
+    let weekly = rungs
+        .iter()
+        .any(|r| r.rule.code == code.trim() && r.rule.anchor == Anchor::Weekly);
+    if weekly && !(0..=6).contains(&offset) {
+        return Err(AppError::invalid(
+            crate::error::Field::OffsetDays,
+            crate::error::Problem::Invalid,
+        ));
+    }
     let updated: Vec<RecordId> = db
         .query(
             "UPDATE reminder_rule SET offset_days = $offset, repeat_days = $repeat,
@@ -421,9 +543,19 @@ pub async fn update_rung(
 /// One scheduler run: plan, claim, deliver. When another instance wrote the same rows at
 /// the same moment, the run is simply repeated: every step is idempotent.
 pub async fn tick(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Digest>, AppError> {
+    tick_with(db, worker, now, None).await
+}
+
+/// [`tick`], with the app's public address for links in group messages.
+pub async fn tick_with(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    public_url: Option<&str>,
+) -> Result<Vec<Digest>, AppError> {
     let mut delivered = Vec::new();
     for _ in 0..5 {
-        match tick_once(db, worker, now).await {
+        match tick_once(db, worker, now, public_url).await {
             Ok(digests) => {
                 delivered.extend(digests);
                 return Ok(delivered);
@@ -435,7 +567,12 @@ pub async fn tick(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Diges
     Ok(delivered)
 }
 
-async fn tick_once(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Digest>, AppError> {
+async fn tick_once(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    public_url: Option<&str>,
+) -> Result<Vec<Digest>, AppError> {
     let rules: Vec<Rule> = ladder(db)
         .await?
         .into_iter()
@@ -444,7 +581,7 @@ async fn tick_once(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Dige
         .collect();
     plan(db, &rules, now).await?;
     let claimed = claim(db, worker, now).await?;
-    deliver(db, worker, &claimed, now).await
+    deliver(db, worker, &claimed, now, public_url).await
 }
 
 pub use super::{InboxEntry, LadderRung};
@@ -455,17 +592,18 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
     #[surreal(crate = "surrealdb::types")]
     struct Row {
         id: RecordId,
-        item: RecordId,
-        number: String,
-        unit_name: String,
+        item: Option<RecordId>,
+        number: Option<String>,
+        unit_name: Option<String>,
         rule: String,
         day: String,
         read_at: Option<DateTime<Utc>>,
         sent_at: Option<DateTime<Utc>>,
+        summary: Option<Figures>,
     }
     let rows: Vec<Row> = db
         .query(
-            "SELECT id, item, item.number AS number, item.unit.name AS unit_name, rule, day, read_at, sent_at
+            "SELECT id, item, item.number AS number, item.unit.name AS unit_name, rule, day, read_at, sent_at, summary
              FROM reminder WHERE recipient = $me AND state = 'sent' ORDER BY sent_at DESC LIMIT 200",
         )
         .bind(("me", record("user", &user.id)))
@@ -476,12 +614,13 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
         .into_iter()
         .map(|r| InboxEntry {
             id: key_of(&r.id),
-            item_id: key_of(&r.item),
-            item_number: r.number,
-            unit_name: r.unit_name,
+            item_id: r.item.as_ref().map(key_of).unwrap_or_default(),
+            item_number: r.number.unwrap_or_default(),
+            unit_name: r.unit_name.unwrap_or_default(),
             rule: r.rule,
             day: r.day,
             read: r.read_at.is_some(),
+            figures: r.summary,
         })
         .collect())
 }

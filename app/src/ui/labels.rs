@@ -99,6 +99,12 @@ pub fn field_label(locale: Locale, field: Field) -> String {
         Field::OffsetDays => td_string!(locale, fields.offset_days),
         Field::RepeatDays => td_string!(locale, fields.repeat_days),
         Field::Recipients => td_string!(locale, fields.recipients),
+        Field::ChannelKind => td_string!(locale, fields.channel_kind),
+        Field::ChannelName => td_string!(locale, fields.channel_name),
+        Field::ChannelUrl => td_string!(locale, fields.channel_url),
+        Field::ChannelTemplate => td_string!(locale, fields.channel_template),
+        Field::QuietHours => td_string!(locale, fields.quiet_hours),
+        Field::PushSubscription => td_string!(locale, fields.push_subscription),
     }
     .to_string()
 }

@@ -567,9 +567,10 @@ fn Timeline(d: ItemDetail) -> impl IntoView {
 fn RemindersSent(d: ItemDetail) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
-    if d.reminders.is_empty() {
+    if d.reminders.is_empty() && d.deliveries.is_empty() {
         return ().into_any();
     }
+    let deliveries = d.deliveries.clone();
     view! {
         <section class="card">
             <h2>{t!(i18n, ledger.reminders_sent)}</h2>
@@ -583,6 +584,12 @@ fn RemindersSent(d: ItemDetail) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
+            {(!deliveries.is_empty()).then(|| view! {
+                <h3>{t!(i18n, delivery.title)}</h3>
+                <ul class="plain-list" data-testid="deliveries">
+                    {deliveries.into_iter().map(|entry| view! { <crate::reminders::channels_page::DeliveryLine entry /> }).collect_view()}
+                </ul>
+            })}
         </section>
     }
     .into_any()

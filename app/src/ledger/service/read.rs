@@ -439,6 +439,7 @@ pub async fn get_item(
     let notifications: Vec<NotificationRow> = response.take(6)?;
     let events: Vec<EventRow> = response.take(7)?;
     let reminders: Vec<ReminderRow> = response.take(8)?;
+    let deliveries = crate::reminders::dispatch::item_deliveries(db, &row.id).await?;
 
     let status = summary.status;
     let nature = summary.nature;
@@ -584,6 +585,7 @@ pub async fn get_item(
                 read: r.read_at.is_some(),
             })
             .collect(),
+        deliveries,
         actions: actions(status, nature, standing),
         proposals,
         summary,
