@@ -187,7 +187,7 @@ pub(crate) struct Claimed {
     pub unit_name: Option<String>,
     pub district: Option<RecordId>,
     pub rule: String,
-    pub day: String,
+    pub deadline: Option<String>,
     pub summary: Option<Figures>,
 }
 
@@ -198,7 +198,7 @@ impl Claimed {
             number: self.number.clone().unwrap_or_default(),
             unit_name: self.unit_name.clone().unwrap_or_default(),
             rule: self.rule.clone(),
-            day: self.day.clone(),
+            deadline: self.deadline.clone().unwrap_or_default(),
             figures: self.summary.clone(),
         }
     }
@@ -332,7 +332,7 @@ pub(crate) async fn plan_deliveries(
                     let line = c.line();
                     if !lines
                         .iter()
-                        .any(|l| l.item_id == line.item_id && l.rule == line.rule && l.day == line.day)
+                        .any(|l| l.item_id == line.item_id && l.rule == line.rule)
                     {
                         lines.push(line);
                     }
@@ -729,14 +729,14 @@ pub async fn save_subscription(
     };
     db.query(
         "UPSERT type::record('push_subscription', $id) SET user = $me, endpoint = $endpoint,
-            p256dh = $p256dh, auth = $auth, device = $device,
+            p256dh = $p256dh, auth = $auth_secret, device = $device,
             created_at = created_at ?? $now",
     )
     .bind(("id", id))
     .bind(("me", record("user", &user.id)))
     .bind(("endpoint", endpoint.to_string()))
     .bind(("p256dh", push::b64(&key)))
-    .bind(("auth", auth.trim().trim_end_matches('=').to_string()))
+    .bind(("auth_secret", auth.trim().trim_end_matches('=').to_string()))
     .bind(("device", device.chars().take(120).collect::<String>()))
     .bind(("now", now))
     .await

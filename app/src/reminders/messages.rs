@@ -18,7 +18,8 @@ pub struct Line {
     pub number: String,
     pub unit_name: String,
     pub rule: String,
-    pub day: String,
+    /// The item's approved deadline.
+    pub deadline: String,
     pub figures: Option<Figures>,
 }
 
@@ -38,7 +39,7 @@ fn figures_text(l: Locale, f: &Figures) -> String {
     .to_string()
 }
 
-/// "2026-TZ-0001 海陵区教育局：距整改期限还有 7 天（2026-12-24）".
+/// "2026-TZ-0001 海陵区教育局：距整改期限还有 7 天（期限 2026-12-31）".
 pub fn line_text(l: Locale, line: &Line) -> String {
     match &line.figures {
         Some(f) => format!("{}: {}", rule_label(l, &line.rule), figures_text(l, f)),
@@ -48,7 +49,7 @@ pub fn line_text(l: Locale, line: &Line) -> String {
             number = line.number.clone(),
             unit = line.unit_name.clone(),
             what = rule_label(l, &line.rule),
-            day = line.day.clone()
+            deadline = line.deadline.clone()
         )
         .to_string(),
     }
@@ -211,7 +212,7 @@ mod tests {
             number: format!("2026-TZ-{item}"),
             unit_name: "海陵区教育局".into(),
             rule: rule.into(),
-            day: "2026-12-24".into(),
+            deadline: "2026-12-31".into(),
             figures: None,
         }
     }

@@ -29,6 +29,9 @@ fn db_err(e: surrealdb::Error) -> AppError {
 
 /// How long a claim holds before another instance may take the reminder over.
 pub const LEASE_SECONDS: i64 = 120;
+/// A weekly summary not made within this many hours of its moment (the server was down)
+/// is skipped: next week's will come.
+pub const WEEKLY_CATCH_UP_HOURS: i64 = 12;
 /// Occurrences older than this many days are not planned any more (after a long outage
 /// nobody wants a month of stale reminders at once).
 pub const CATCH_UP_DAYS: i64 = 3;
@@ -243,7 +246,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         let Some(moment) = weekly_moment(rule.offset_days, summary_at, now) else {
             continue;
         };
-        if now - moment > Duration::days(CATCH_UP_DAYS) {
+        if now - moment > Duration::hours(WEEKLY_CATCH_UP_HOURS) {
             continue;
         }
         let week = crate::ledger::calendar::today(moment);
@@ -346,7 +349,7 @@ pub async fn deliver(
         .query(
             "SELECT id, recipient, recipient.locale AS locale, recipient.phone AS phone, item,
                 item.number AS number, item.unit AS unit, item.unit.name AS unit_name,
-                item.district AS district, rule, day, summary
+                item.district AS district, item.approved_deadline AS deadline, rule, summary
              FROM $ids WHERE state = 'pending' AND lease_owner = $worker",
         )
         .bind(("ids", claimed.to_vec()))
