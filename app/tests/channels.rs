@@ -181,7 +181,10 @@ impl Phone {
 // ---- Helpers -------------------------------------------------------------------------
 
 async fn outbound(db: &Db) -> Outbound {
-    ok(Outbound::new(db, "mailto:office@example.invalid", Some("http://zgt.test".into())).await)
+    let mut out = ok(Outbound::new(db, "mailto:office@example.invalid", Some("http://zgt.test".into())).await);
+    // The push service of these tests is plain http on loopback.
+    out.allow_plain_http_push = true;
+    out
 }
 
 async fn subscribe(w: &World, who: &app::auth::SessionUser, url: &str, phone: &Phone) {
@@ -387,6 +390,8 @@ async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() 
     let bad = |r: Result<(), AppError>| assert!(matches!(r, Err(AppError::Validation { .. })), "{r:?}");
     let now = at("2026-12-01");
     bad(dispatch::save_subscription(&w.db, &w.head, "not a url", &phone.p256dh(), &b64(&phone.auth), "", now).await);
+    // Plain http only to this machine: no pushes into the office network.
+    bad(dispatch::save_subscription(&w.db, &w.head, "http://10.0.0.8/push", &phone.p256dh(), &b64(&phone.auth), "", now).await);
     bad(dispatch::save_subscription(&w.db, &w.head, "http://127.0.0.1:9/p", "AAAA", &b64(&phone.auth), "", now).await);
     bad(dispatch::save_subscription(&w.db, &w.head, "http://127.0.0.1:9/p", &phone.p256dh(), "short", "", now).await);
     assert_eq!(ok(dispatch::device_count(&w.db, &w.head).await), 0);

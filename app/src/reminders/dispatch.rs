@@ -53,6 +53,9 @@ pub struct Outbound {
     pub vapid: VapidKeys,
     pub subject: String,
     pub public_url: Option<String>,
+    /// Push to `http://` endpoints on this machine (tests with a local push service);
+    /// real push services are always `https://`.
+    pub allow_plain_http_push: bool,
 }
 
 impl Outbound {
@@ -71,6 +74,7 @@ impl Outbound {
             vapid: vapid_keys(db).await?,
             subject: subject.to_string(),
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            allow_plain_http_push: false,
         })
     }
 }
@@ -548,6 +552,9 @@ async fn send(out: &Outbound, d: &Due, now: DateTime<Utc>) -> Outcome {
             else {
                 return Outcome::Gone("subscription removed".into());
             };
+            if !endpoint.starts_with("https://") && !out.allow_plain_http_push {
+                return Outcome::Failed("push endpoints must be https".into());
+            }
             let body = match push::encrypt(d.payload.as_bytes(), p256dh, auth) {
                 Ok(b) => b,
                 Err(_) => return Outcome::Failed("subscription keys unusable".into()),
@@ -713,7 +720,10 @@ pub async fn save_subscription(
     let bad = || AppError::invalid(Field::PushSubscription, Problem::Invalid);
     let endpoint = endpoint.trim();
     let url = reqwest::Url::parse(endpoint).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "https" | "http") || endpoint.len() > 2000 {
+    // Push services are https; plain http only to this machine (a local test service).
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    if !scheme_ok || endpoint.len() > 2000 {
         return Err(bad());
     }
     let key = push::unb64(p256dh).ok_or_else(bad)?;

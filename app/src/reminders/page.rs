@@ -24,6 +24,7 @@ pub fn rule_label(locale: Locale, rule: &str) -> String {
         "measure_t3" => td_string!(locale, rule.measure_t3),
         "measure_t0" => td_string!(locale, rule.measure_t0),
         "acceptance_waiting_5" => td_string!(locale, rule.acceptance_waiting_5),
+        "weekly_summary" => td_string!(locale, rule.weekly_summary),
         other => return other.to_string(),
     }
     .to_string()
@@ -49,9 +50,16 @@ pub fn InboxPage() -> impl IntoView {
                             <ul class="item-list" data-testid="inbox">
                                 {list.into_iter().map(|e| view! {
                                     <li class="item-card" class:unread=!e.read data-rule=e.rule.clone() data-number=e.item_number.clone()>
-                                        <a class="item-link" href=format!("/items/{}", e.item_id)>
+                                        <a class="item-link" href=if e.item_id.is_empty() { "/ledger".to_string() } else { format!("/items/{}", e.item_id) }>
                                             <p class="item-top"><strong>{rule_label(l, &e.rule)}</strong> <span class="mono hint">{e.day.clone()}</span></p>
-                                            <p class="hint"><span class="mono">{e.item_number.clone()}</span> " · " {e.unit_name.clone()}</p>
+                                            {match &e.figures {
+                                                Some(f) => view! {
+                                                    <p class="hint" data-testid="summary-figures">{td_string!(l, reminder.figures, open = f.open, overdue = f.overdue, due = f.due_this_week, closed = f.closed_last_week).to_string()}</p>
+                                                }.into_any(),
+                                                None => view! {
+                                                    <p class="hint"><span class="mono">{e.item_number.clone()}</span> " · " {e.unit_name.clone()}</p>
+                                                }.into_any(),
+                                            }}
                                         </a>
                                         {(!e.read).then(|| view! {
                                             <form method="post" action=MarkReminderRead::PATH class="inline-form">
