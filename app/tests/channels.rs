@@ -45,11 +45,14 @@ impl Received {
     }
 }
 
+/// Status and body to answer with, queued per path.
+type Replies = HashMap<String, VecDeque<(u16, String)>>;
+
 #[derive(Clone, Default)]
 struct Endpoint {
     received: Arc<Mutex<Vec<Received>>>,
     /// Replies queued per path; when none is queued, the service's success.
-    replies: Arc<Mutex<HashMap<String, VecDeque<(u16, String)>>>>,
+    replies: Arc<Mutex<Replies>>,
 }
 
 impl Endpoint {
@@ -73,20 +76,29 @@ impl Endpoint {
     }
 }
 
-async fn record_request(State(ep): State<Endpoint>, req: Request) -> (axum::http::StatusCode, String) {
+async fn record_request(
+    State(ep): State<Endpoint>,
+    req: Request,
+) -> (axum::http::StatusCode, String) {
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.map(|b| b.to_vec()).unwrap_or_default();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
     let path = parts.uri.path().to_string();
-    ep.received.lock().unwrap_or_else(|e| e.into_inner()).push(Received {
-        path: path.clone(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect(),
-        body,
-    });
+    ep.received
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Received {
+            path: path.clone(),
+            query: parts.uri.query().unwrap_or("").to_string(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect(),
+            body,
+        });
     let queued = ep
         .replies
         .lock()
@@ -112,7 +124,10 @@ async fn endpoint() -> (String, Endpoint) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
     let ep = Endpoint::default();
     let app = axum::Router::new()
         .fallback(record_request)
@@ -151,7 +166,8 @@ impl Phone {
         let sender = &body[21..21 + id_len];
         let sealed = &body[21 + id_len..];
         let sender_key = PublicKey::from_sec1_bytes(sender).unwrap_or_else(|e| panic!("{e}"));
-        let shared = p256::ecdh::diffie_hellman(self.key.to_nonzero_scalar(), sender_key.as_affine());
+        let shared =
+            p256::ecdh::diffie_hellman(self.key.to_nonzero_scalar(), sender_key.as_affine());
         let mut info = b"WebPush: info\0".to_vec();
         info.extend_from_slice(self.key.public_key().to_sec1_bytes().as_ref());
         info.extend_from_slice(sender);
@@ -181,18 +197,34 @@ impl Phone {
 // ---- Helpers -------------------------------------------------------------------------
 
 async fn outbound(db: &Db) -> Outbound {
-    let mut out = ok(Outbound::new(db, "mailto:office@example.invalid", Some("http://zgt.test".into())).await);
+    let mut out = ok(Outbound::new(
+        db,
+        "mailto:office@example.invalid",
+        Some("http://zgt.test".into()),
+    )
+    .await);
     // The push service of these tests is plain http on loopback.
     out.allow_plain_http_push = true;
     out
 }
 
 async fn subscribe(w: &World, who: &app::auth::SessionUser, url: &str, phone: &Phone) {
-    ok(dispatch::save_subscription(&w.db, who, url, &phone.p256dh(), &b64(&phone.auth), "test phone", at("2026-12-01")).await);
+    ok(dispatch::save_subscription(
+        &w.db,
+        who,
+        url,
+        &phone.p256dh(),
+        &b64(&phone.auth),
+        "test phone",
+        at("2026-12-01"),
+    )
+    .await);
 }
 
 async fn number_of(w: &World, item: &str) -> String {
-    ok(ledger::get_item(&w.db, &w.central, item, at("2026-12-01")).await).summary.number
+    ok(ledger::get_item(&w.db, &w.central, item, at("2026-12-01")).await)
+        .summary
+        .number
 }
 
 /// 23:00, 07:29 and 07:31 in Shanghai around a date.
@@ -227,7 +259,10 @@ async fn a_push_reaches_the_phone_encrypted_for_it_and_signed_by_the_server() {
     assert_eq!(message["url"], format!("/items/{}", w.item));
     assert!(message["title"].as_str().unwrap_or("").contains("1 项提醒"));
     let body = message["body"].as_str().unwrap_or("");
-    assert!(body.contains(&number) && body.contains("距整改期限还有 7 天"), "{body}");
+    assert!(
+        body.contains(&number) && body.contains("距整改期限还有 7 天"),
+        "{body}"
+    );
     // VAPID: a JWT for this push service's origin, signed by the key the server names,
     // and that key is the one stored on first start.
     let authorization = &request.headers["authorization"];
@@ -237,8 +272,8 @@ async fn a_push_reaches_the_phone_encrypted_for_it_and_signed_by_the_server() {
         .unwrap_or_else(|| panic!("{authorization}"));
     assert_eq!(key, ok(dispatch::vapid_keys(&w.db).await).public_b64());
     let parts: Vec<&str> = token.split('.').collect();
-    let claims: serde_json::Value =
-        serde_json::from_slice(&unb64(parts[1]).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let claims: serde_json::Value = serde_json::from_slice(&unb64(parts[1]).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(claims["aud"], base);
     assert_eq!(claims["sub"], "mailto:office@example.invalid");
     assert!(claims["exp"].as_i64().unwrap_or(0) > Utc::now().timestamp());
@@ -246,10 +281,19 @@ async fn a_push_reaches_the_phone_encrypted_for_it_and_signed_by_the_server() {
         .unwrap_or_else(|e| panic!("{e}"));
     let signature = Signature::from_slice(&unb64(parts[2]).unwrap_or_default())
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(verifier.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature).is_ok());
+    assert!(
+        verifier
+            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+            .is_ok()
+    );
     // The item keeps the proof; a second run sends nothing more.
     let detail = ok(ledger::get_item(&w.db, &w.head, &w.item, now).await);
-    assert!(detail.deliveries.iter().any(|d| d.kind == "push" && d.state == "sent"));
+    assert!(
+        detail
+            .deliveries
+            .iter()
+            .any(|d| d.kind == "push" && d.state == "sent")
+    );
     assert_eq!(ok(dispatch::dispatch(&w.db, &out, "a", now).await).sent, 0);
     assert_eq!(ep.received("/push").len(), 1);
 }
@@ -258,8 +302,20 @@ async fn a_push_reaches_the_phone_encrypted_for_it_and_signed_by_the_server() {
 async fn a_gone_device_is_forgotten_and_a_busy_push_service_is_retried_later() {
     let w = world().await;
     let (base, ep) = endpoint().await;
-    subscribe(&w, &w.head, &format!("{base}/push/old-phone"), &Phone::new()).await;
-    subscribe(&w, &w.head, &format!("{base}/push/new-phone"), &Phone::new()).await;
+    subscribe(
+        &w,
+        &w.head,
+        &format!("{base}/push/old-phone"),
+        &Phone::new(),
+    )
+    .await;
+    subscribe(
+        &w,
+        &w.head,
+        &format!("{base}/push/new-phone"),
+        &Phone::new(),
+    )
+    .await;
     ep.reply("/push/old-phone", 410, "");
     ep.reply("/push/new-phone", 503, "");
     let out = outbound(&w.db).await;
@@ -278,9 +334,15 @@ async fn a_gone_device_is_forgotten_and_a_busy_push_service_is_retried_later() {
     assert_eq!(tries.len(), 2);
     assert_eq!(tries[0].body.len(), tries[1].body.len());
     let log = ok(ledger::get_item(&w.db, &w.head, &w.item, now).await).deliveries;
-    let new = log.iter().find(|d| d.state == "sent").unwrap_or_else(|| panic!("{log:?}"));
+    let new = log
+        .iter()
+        .find(|d| d.state == "sent")
+        .unwrap_or_else(|| panic!("{log:?}"));
     assert_eq!(new.attempts, 2);
-    assert!(log.iter().any(|d| d.state == "gone" && d.detail.contains("410")));
+    assert!(
+        log.iter()
+            .any(|d| d.state == "gone" && d.detail.contains("410"))
+    );
 }
 
 #[tokio::test]
@@ -294,9 +356,15 @@ async fn quiet_hours_keep_pushes_until_morning_but_not_the_inbox() {
     ok(reminders::tick(&w.db, "a", late).await);
     assert_eq!(ok(reminders::unread_count(&w.db, &w.head).await), 1);
     assert_eq!(ok(dispatch::dispatch(&w.db, &out, "a", late).await).sent, 0);
-    assert_eq!(ok(dispatch::dispatch(&w.db, &out, "a", shanghai("2026-12-24T23:29:00Z")).await).sent, 0);
+    assert_eq!(
+        ok(dispatch::dispatch(&w.db, &out, "a", shanghai("2026-12-24T23:29:00Z")).await).sent,
+        0
+    );
     assert!(ep.received("/push").is_empty());
-    assert_eq!(ok(dispatch::dispatch(&w.db, &out, "a", shanghai("2026-12-24T23:31:00Z")).await).sent, 1);
+    assert_eq!(
+        ok(dispatch::dispatch(&w.db, &out, "a", shanghai("2026-12-24T23:31:00Z")).await).sent,
+        1
+    );
     assert_eq!(ep.received("/push").len(), 1);
 }
 
@@ -318,9 +386,15 @@ async fn quiet_hours_set_by_the_administrator_are_followed() {
     let out = outbound(&w.db).await;
     // 10:00 is now quiet; 11:00 is not.
     ok(reminders::tick(&w.db, "a", at("2026-12-24")).await);
-    assert_eq!(ok(dispatch::dispatch(&w.db, &out, "a", at("2026-12-24")).await).sent, 0);
+    assert_eq!(
+        ok(dispatch::dispatch(&w.db, &out, "a", at("2026-12-24")).await).sent,
+        0
+    );
     let eleven = at("2026-12-24") + Duration::hours(1);
-    assert_eq!(ok(dispatch::dispatch(&w.db, &out, "a", eleven).await).sent, 1);
+    assert_eq!(
+        ok(dispatch::dispatch(&w.db, &out, "a", eleven).await).sent,
+        1
+    );
     assert_eq!(ep.received("/push").len(), 1);
 }
 
@@ -370,7 +444,13 @@ async fn two_dispatchers_on_one_database_send_each_message_once() {
     let w = world().await;
     let (base, ep) = endpoint().await;
     subscribe(&w, &w.head, &format!("{base}/push/head"), &Phone::new()).await;
-    subscribe(&w, &w.handler, &format!("{base}/push/handler"), &Phone::new()).await;
+    subscribe(
+        &w,
+        &w.handler,
+        &format!("{base}/push/handler"),
+        &Phone::new(),
+    )
+    .await;
     let out = outbound(&w.db).await;
     let now = at("2026-12-24");
     ok(reminders::tick(&w.db, "a", now).await);
@@ -387,13 +467,50 @@ async fn two_dispatchers_on_one_database_send_each_message_once() {
 async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() {
     let w = world().await;
     let phone = Phone::new();
-    let bad = |r: Result<(), AppError>| assert!(matches!(r, Err(AppError::Validation { .. })), "{r:?}");
+    let bad =
+        |r: Result<(), AppError>| assert!(matches!(r, Err(AppError::Validation { .. })), "{r:?}");
     let now = at("2026-12-01");
-    bad(dispatch::save_subscription(&w.db, &w.head, "not a url", &phone.p256dh(), &b64(&phone.auth), "", now).await);
+    bad(dispatch::save_subscription(
+        &w.db,
+        &w.head,
+        "not a url",
+        &phone.p256dh(),
+        &b64(&phone.auth),
+        "",
+        now,
+    )
+    .await);
     // Plain http only to this machine: no pushes into the office network.
-    bad(dispatch::save_subscription(&w.db, &w.head, "http://10.0.0.8/push", &phone.p256dh(), &b64(&phone.auth), "", now).await);
-    bad(dispatch::save_subscription(&w.db, &w.head, "http://127.0.0.1:9/p", "AAAA", &b64(&phone.auth), "", now).await);
-    bad(dispatch::save_subscription(&w.db, &w.head, "http://127.0.0.1:9/p", &phone.p256dh(), "short", "", now).await);
+    bad(dispatch::save_subscription(
+        &w.db,
+        &w.head,
+        "http://10.0.0.8/push",
+        &phone.p256dh(),
+        &b64(&phone.auth),
+        "",
+        now,
+    )
+    .await);
+    bad(dispatch::save_subscription(
+        &w.db,
+        &w.head,
+        "http://127.0.0.1:9/p",
+        "AAAA",
+        &b64(&phone.auth),
+        "",
+        now,
+    )
+    .await);
+    bad(dispatch::save_subscription(
+        &w.db,
+        &w.head,
+        "http://127.0.0.1:9/p",
+        &phone.p256dh(),
+        "short",
+        "",
+        now,
+    )
+    .await);
     assert_eq!(ok(dispatch::device_count(&w.db, &w.head).await), 0);
     subscribe(&w, &w.head, "http://127.0.0.1:9/push/x", &phone).await;
     // The same device again is one subscription.
@@ -420,7 +537,15 @@ fn district_of(who: &app::auth::SessionUser) -> String {
     }
 }
 
-async fn channel(db: &Db, admin: &app::auth::SessionUser, kind: &str, name: &str, url: String, secret: &str, scope: String) {
+async fn channel(
+    db: &Db,
+    admin: &app::auth::SessionUser,
+    kind: &str,
+    name: &str,
+    url: String,
+    secret: &str,
+    scope: String,
+) {
     ok(dispatch::add_channel(
         db,
         admin,
@@ -444,12 +569,61 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
     let (base, ep) = endpoint().await;
     let ours = format!("district:{}", district_of(&w.head));
     let theirs = format!("district:{}", district_of(&w.other_head));
-    channel(&w.db, &admin, "wecom", "海陵区整改群", format!("{base}/robot/wecom/send?key=K1"), "", ours).await;
-    channel(&w.db, &admin, "wecom", "高港区整改群", format!("{base}/robot/wecom-gg/send?key=K2"), "", theirs).await;
-    channel(&w.db, &admin, "dingtalk", "全市整改群", format!("{base}/robot/dingtalk/send?access_token=T1"), "SECtest", String::new()).await;
-    channel(&w.db, &admin, "dingtalk", "旧群", format!("{base}/robot/old/send?access_token=T2"), "", String::new()).await;
-    channel(&w.db, &admin, "sms", "短信网关", format!("{base}/sms/send"), "", String::new()).await;
-    ep.reply("/robot/old/send", 200, r#"{"errcode":310000,"errmsg":"keywords not in content"}"#);
+    channel(
+        &w.db,
+        &admin,
+        "wecom",
+        "海陵区整改群",
+        format!("{base}/robot/wecom/send?key=K1"),
+        "",
+        ours,
+    )
+    .await;
+    channel(
+        &w.db,
+        &admin,
+        "wecom",
+        "高港区整改群",
+        format!("{base}/robot/wecom-gg/send?key=K2"),
+        "",
+        theirs,
+    )
+    .await;
+    channel(
+        &w.db,
+        &admin,
+        "dingtalk",
+        "全市整改群",
+        format!("{base}/robot/dingtalk/send?access_token=T1"),
+        "SECtest",
+        String::new(),
+    )
+    .await;
+    channel(
+        &w.db,
+        &admin,
+        "dingtalk",
+        "旧群",
+        format!("{base}/robot/old/send?access_token=T2"),
+        "",
+        String::new(),
+    )
+    .await;
+    channel(
+        &w.db,
+        &admin,
+        "sms",
+        "短信网关",
+        format!("{base}/sms/send"),
+        "",
+        String::new(),
+    )
+    .await;
+    ep.reply(
+        "/robot/old/send",
+        200,
+        r#"{"errcode":310000,"errmsg":"keywords not in content"}"#,
+    );
     w.db.query("UPDATE $u SET phone = '13812345678'")
         .bind(("u", record("user", &w.head.id)))
         .await
@@ -472,7 +646,10 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
     let content = m["markdown"]["content"].as_str().unwrap_or("");
     assert_eq!(content.matches(&number).count(), 1, "{content}");
     assert!(content.contains("期限 2026-12-31"), "{content}");
-    assert!(content.contains(&format!("(http://zgt.test/items/{})", w.item)), "{content}");
+    assert!(
+        content.contains(&format!("(http://zgt.test/items/{})", w.item)),
+        "{content}"
+    );
     // The other district's group hears nothing of this item.
     assert!(ep.received("/robot/wecom-gg/").is_empty());
 
@@ -481,8 +658,18 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
     assert_eq!(ding.len(), 1);
     let m = ding[0].json();
     assert_eq!(m["msgtype"], "markdown");
-    assert!(m["markdown"]["title"].as_str().unwrap_or("").contains("整改通"));
-    assert!(m["markdown"]["text"].as_str().unwrap_or("").contains(&number));
+    assert!(
+        m["markdown"]["title"]
+            .as_str()
+            .unwrap_or("")
+            .contains("整改通")
+    );
+    assert!(
+        m["markdown"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&number)
+    );
     let query: HashMap<String, String> = form_urlencoded::parse(ding[0].query.as_bytes())
         .into_owned()
         .collect();
@@ -492,7 +679,8 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
     let expected = {
         use base64::Engine;
         use hmac::Mac;
-        let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(b"SECtest").unwrap_or_else(|e| panic!("{e}"));
+        let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(b"SECtest")
+            .unwrap_or_else(|e| panic!("{e}"));
         mac.update(format!("{timestamp}\nSECtest").as_bytes());
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     };
@@ -500,7 +688,10 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
 
     // A robot that refuses: failed, with its reason in the log.
     let log = ok(dispatch::recent_deliveries(&w.db, &admin).await);
-    let refused = log.iter().find(|d| d.target == "旧群").unwrap_or_else(|| panic!("{log:?}"));
+    let refused = log
+        .iter()
+        .find(|d| d.target == "旧群")
+        .unwrap_or_else(|| panic!("{log:?}"));
     assert_eq!(refused.state, "failed");
     assert!(refused.detail.contains("310000"));
 
@@ -510,7 +701,10 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
     let m = sms[0].json();
     assert_eq!(m["phone"], "13812345678");
     assert!(m["text"].as_str().unwrap_or("").contains(&number));
-    assert!(log.iter().any(|d| d.kind == "sms" && d.target == "138****5678" && d.state == "sent"));
+    assert!(
+        log.iter()
+            .any(|d| d.kind == "sms" && d.target == "138****5678" && d.state == "sent")
+    );
     // The item shows every channel it went out on.
     let kinds: Vec<String> = ok(ledger::get_item(&w.db, &w.head, &w.item, now).await)
         .deliveries
@@ -535,7 +729,13 @@ async fn only_the_administrator_configures_channels_and_bad_input_changes_nothin
     };
     let now = at("2026-12-01");
     assert_eq!(
-        dispatch::add_channel(&w.db, &w.central, &form("wecom", "http://127.0.0.1:9/x", ""), now).await,
+        dispatch::add_channel(
+            &w.db,
+            &w.central,
+            &form("wecom", "http://127.0.0.1:9/x", ""),
+            now
+        )
+        .await,
         Err(AppError::Forbidden)
     );
     for bad in [
@@ -544,17 +744,35 @@ async fn only_the_administrator_configures_channels_and_bad_input_changes_nothin
         form("wecom", "http://127.0.0.1:9/x", "district:nowhere"),
         form("wecom", "http://127.0.0.1:9/x", "planet:mars"),
     ] {
-        assert!(matches!(dispatch::add_channel(&w.db, &admin, &bad, now).await, Err(AppError::Validation { .. })));
+        assert!(matches!(
+            dispatch::add_channel(&w.db, &admin, &bad, now).await,
+            Err(AppError::Validation { .. })
+        ));
     }
     assert!(ok(dispatch::channels(&w.db, &admin).await).is_empty());
-    assert_eq!(dispatch::channels(&w.db, &w.central).await, Err(AppError::Forbidden));
-    let id = ok(dispatch::add_channel(&w.db, &admin, &form("wecom", "http://127.0.0.1:9/x?key=SECRET", ""), now).await);
+    assert_eq!(
+        dispatch::channels(&w.db, &w.central).await,
+        Err(AppError::Forbidden)
+    );
+    let id = ok(dispatch::add_channel(
+        &w.db,
+        &admin,
+        &form("wecom", "http://127.0.0.1:9/x?key=SECRET", ""),
+        now,
+    )
+    .await);
     let listed = ok(dispatch::channels(&w.db, &admin).await);
     assert_eq!(listed.len(), 1);
     assert!(!listed[0].url_shown.contains("SECRET"));
-    assert_eq!(dispatch::remove_channel(&w.db, &w.head, &id).await, Err(AppError::Forbidden));
+    assert_eq!(
+        dispatch::remove_channel(&w.db, &w.head, &id).await,
+        Err(AppError::Forbidden)
+    );
     ok(dispatch::remove_channel(&w.db, &admin, &id).await);
-    assert_eq!(dispatch::remove_channel(&w.db, &admin, &id).await, Err(AppError::NotFound));
+    assert_eq!(
+        dispatch::remove_channel(&w.db, &admin, &id).await,
+        Err(AppError::NotFound)
+    );
 }
 
 // ---- The weekly summary --------------------------------------------------------------
@@ -576,8 +794,14 @@ async fn the_weekly_summary_reaches_the_central_office_on_monday_morning_once() 
     ok(reminders::tick(&w.db, "b", at("2026-12-28") + Duration::hours(1)).await);
     let got = summaries(ok(reminders::inbox(&w.db, &w.central).await));
     assert_eq!(got.len(), 1);
-    let f = got[0].figures.clone().unwrap_or_else(|| panic!("no figures"));
-    assert_eq!((f.open, f.overdue, f.due_this_week, f.closed_last_week), (1, 0, 1, 0));
+    let f = got[0]
+        .figures
+        .clone()
+        .unwrap_or_else(|| panic!("no figures"));
+    assert_eq!(
+        (f.open, f.overdue, f.due_this_week, f.closed_last_week),
+        (1, 0, 1, 0)
+    );
     assert!(got[0].item_id.is_empty());
     // Nobody else gets it; a week later the next one, with the item now overdue.
     assert!(summaries(ok(reminders::inbox(&w.db, &w.head).await)).is_empty());

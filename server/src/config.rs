@@ -70,7 +70,11 @@ pub struct Options {
     pub files: Option<std::path::PathBuf>,
     /// The contact named in Web Push (VAPID) tokens: a `mailto:` or `https:` address of
     /// whoever runs this deployment; push services may write to it about problems.
-    #[arg(long, env = "RECTIFY_PUSH_CONTACT", default_value = "mailto:admin@localhost")]
+    #[arg(
+        long,
+        env = "RECTIFY_PUSH_CONTACT",
+        default_value = "mailto:admin@localhost"
+    )]
     pub push_contact: String,
     /// The address users open the app at (e.g. https://zgt.example.gov.cn), for links in
     /// WeChat Work and DingTalk messages. Without it those messages carry no links.

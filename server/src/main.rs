@@ -42,8 +42,7 @@ async fn run_scheduler(
     loop {
         interval.tick().await;
         let now = chrono::Utc::now();
-        match app::reminders::service::tick_with(&db, &worker, now, out.public_url.as_deref())
-            .await
+        match app::reminders::service::tick_with(&db, &worker, now, out.public_url.as_deref()).await
         {
             Ok(digests) if !digests.is_empty() => {
                 let reminders: usize = digests.iter().map(|d| d.reminders.len()).sum();

@@ -145,7 +145,10 @@ pub async fn channels_view() -> Result<ChannelsOverview, AppError> {
         scopes.push((format!("district:{}", d.id), d.name));
     }
     for u in crate::org::service::list_units(&db, None).await? {
-        scopes.push((format!("unit:{}", u.id), format!("{} · {}", u.district_name, u.name)));
+        scopes.push((
+            format!("unit:{}", u.id),
+            format!("{} · {}", u.district_name, u.name),
+        ));
     }
     Ok(ChannelsOverview {
         channels,
@@ -169,7 +172,13 @@ pub async fn add_channel(channel: super::ChannelForm) -> Result<(), AppError> {
             .map(|_| ())
     }
     .await;
-    crate::web::finish_form(result, "/admin/channels", &[("added", "1".into())], "/admin/channels", &keep)
+    crate::web::finish_form(
+        result,
+        "/admin/channels",
+        &[("added", "1".into())],
+        "/admin/channels",
+        &keep,
+    )
 }
 
 #[server(endpoint = "remove_channel")]
@@ -179,17 +188,30 @@ pub async fn remove_channel(id: String) -> Result<(), AppError> {
         super::dispatch::remove_channel(&crate::web::db()?, &user, &id).await
     }
     .await;
-    crate::web::finish_form(result, "/admin/channels", &[("removed", "1".into())], "/admin/channels", &[])
+    crate::web::finish_form(
+        result,
+        "/admin/channels",
+        &[("removed", "1".into())],
+        "/admin/channels",
+        &[],
+    )
 }
 
 #[server(endpoint = "test_channel")]
 pub async fn test_channel(id: String) -> Result<(), AppError> {
     let result = async {
         let user = crate::auth::require_user()?;
-        super::dispatch::queue_channel_test(&crate::web::db()?, &user, &id, chrono::Utc::now()).await
+        super::dispatch::queue_channel_test(&crate::web::db()?, &user, &id, chrono::Utc::now())
+            .await
     }
     .await;
-    crate::web::finish_form(result, "/admin/channels", &[("tested", "1".into())], "/admin/channels", &[])
+    crate::web::finish_form(
+        result,
+        "/admin/channels",
+        &[("tested", "1".into())],
+        "/admin/channels",
+        &[],
+    )
 }
 
 #[server(endpoint = "save_reminder_settings")]
@@ -210,5 +232,11 @@ pub async fn save_reminder_settings(
         .await
     }
     .await;
-    crate::web::finish_form(result, "/admin/channels", &[("saved", "1".into())], "/admin/channels", &[])
+    crate::web::finish_form(
+        result,
+        "/admin/channels",
+        &[("saved", "1".into())],
+        "/admin/channels",
+        &[],
+    )
 }

@@ -1,10 +1,8 @@
 //! The administrator's reminder channels: group robots and SMS gateways per city,
 //! district or unit; quiet hours and the weekly summary's time; the recent deliveries.
 
-use super::api::{
-    AddChannel, RemoveChannel, SaveReminderSettings, TestChannel, channels_view,
-};
 use super::DeliveryEntry;
+use super::api::{AddChannel, RemoveChannel, SaveReminderSettings, TestChannel, channels_view};
 use crate::AppError;
 use crate::auth::{Role, current_user};
 use crate::i18n::*;

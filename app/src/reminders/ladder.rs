@@ -184,7 +184,8 @@ pub fn default_ladder() -> Vec<Rule> {
 pub fn weekly_moment(weekday: i64, at: NaiveTime, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     use chrono::Datelike;
     let local = now.with_timezone(&shanghai());
-    let monday = local.date_naive() - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+    let monday =
+        local.date_naive() - Duration::days(i64::from(local.weekday().num_days_from_monday()));
     let day = monday + Duration::days(weekday.clamp(0, 6));
     let moment = shanghai()
         .from_local_datetime(&day.and_time(at))
@@ -263,7 +264,10 @@ pub fn valid_quiet_hours(
     use crate::error::{Field, Problem};
     match (parse_time_of_day(from), parse_time_of_day(until)) {
         (Some(f), Some(u)) => Ok((f, u)),
-        _ => Err(crate::AppError::invalid(Field::QuietHours, Problem::Invalid)),
+        _ => Err(crate::AppError::invalid(
+            Field::QuietHours,
+            Problem::Invalid,
+        )),
     }
 }
 

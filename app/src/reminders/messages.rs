@@ -227,7 +227,12 @@ mod tests {
         let p = push_payload(Locale::zh, &[line("a1", "deadline_t7")]);
         assert_eq!(p["url"], "/items/a1");
         assert!(p["body"].as_str().unwrap_or("").contains("2026-TZ-a1"));
-        assert!(p["body"].as_str().unwrap_or("").contains("距整改期限还有 7 天"));
+        assert!(
+            p["body"]
+                .as_str()
+                .unwrap_or("")
+                .contains("距整改期限还有 7 天")
+        );
         let en = push_payload(Locale::en, &[line("a1", "deadline_t7")]);
         assert!(en["title"].as_str().unwrap_or("").contains("Rectify"));
     }
@@ -243,12 +248,19 @@ mod tests {
         let d = dingtalk_body(&lines, None);
         assert_eq!(d["msgtype"], "markdown");
         assert!(d["markdown"]["title"].as_str().unwrap_or("").contains('2'));
-        assert!(d["markdown"]["text"].as_str().unwrap_or("").starts_with("#### "));
+        assert!(
+            d["markdown"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("#### ")
+        );
     }
 
     #[test]
     fn a_long_digest_is_cut_and_says_how_many_more() {
-        let lines: Vec<Line> = (0..25).map(|i| line(&i.to_string(), "deadline_t0")).collect();
+        let lines: Vec<Line> = (0..25)
+            .map(|i| line(&i.to_string(), "deadline_t0"))
+            .collect();
         let w = wecom_body(&lines, None);
         let content = w["markdown"]["content"].as_str().unwrap_or("");
         assert_eq!(content.matches("> ").count(), MAX_LINES);
@@ -258,16 +270,19 @@ mod tests {
 
     #[test]
     fn the_dingtalk_signature_is_the_documented_hmac() {
-        let url = dingtalk_signed_url("http://127.0.0.1:9/robot/send?access_token=t", "SECabc", 1_700_000_000_000);
+        let url = dingtalk_signed_url(
+            "http://127.0.0.1:9/robot/send?access_token=t",
+            "SECabc",
+            1_700_000_000_000,
+        );
         let sign = url.split("&sign=").nth(1).unwrap_or("");
         let decoded: String = form_urlencoded::parse(format!("s={sign}").as_bytes())
             .map(|(_, v)| v.into_owned())
             .collect();
         use base64::Engine;
-        let expected = base64::engine::general_purpose::STANDARD.encode(super::super::push::hmac_sha256(
-            b"SECabc",
-            b"1700000000000\nSECabc",
-        ));
+        let expected = base64::engine::general_purpose::STANDARD.encode(
+            super::super::push::hmac_sha256(b"SECabc", b"1700000000000\nSECabc"),
+        );
         assert_eq!(decoded, expected);
         assert!(url.contains("&timestamp=1700000000000&"));
     }
@@ -278,7 +293,10 @@ mod tests {
             sms_body(DEFAULT_SMS_TEMPLATE, "13800000000", "say \"hi\"\n"),
             r#"{"phone":"13800000000","text":"say \"hi\"\n"}"#
         );
-        assert_eq!(sms_body("to={phone}&msg={text}", "138", "a b&c"), "to=138&msg=a+b%26c");
+        assert_eq!(
+            sms_body("to={phone}&msg={text}", "138", "a b&c"),
+            "to=138&msg=a+b%26c"
+        );
     }
 
     #[test]
@@ -289,8 +307,8 @@ mod tests {
         assert!(valid_channel("dingtalk", "x", "ftp://h/x", "").is_err());
         assert!(valid_channel("dingtalk", "x", "not a url", "").is_err());
         assert!(valid_channel("sms", "x", "http://127.0.0.1/x", "{phone}").is_err());
-        let (_, _, _, t) = valid_channel("sms", "x", "http://127.0.0.1/x", "")
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let (_, _, _, t) =
+            valid_channel("sms", "x", "http://127.0.0.1/x", "").unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(t.as_deref(), Some(DEFAULT_SMS_TEMPLATE));
     }
 }

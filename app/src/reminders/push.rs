@@ -26,7 +26,9 @@ pub fn b64(bytes: &[u8]) -> String {
 
 /// Base64url as browsers write it (padding tolerated).
 pub fn unb64(text: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')).ok()
+    URL_SAFE_NO_PAD
+        .decode(text.trim().trim_end_matches('='))
+        .ok()
 }
 
 /// The application server's key pair (P-256), made once and stored.
@@ -57,11 +59,7 @@ impl VapidKeys {
     /// The uncompressed public point, base64url: the browser's `applicationServerKey`
     /// and the `k` parameter of the Authorization header.
     pub fn public_b64(&self) -> String {
-        b64(self
-            .secret
-            .public_key()
-            .to_sec1_bytes()
-            .as_ref())
+        b64(self.secret.public_key().to_sec1_bytes().as_ref())
     }
 
     /// `Authorization: vapid t=<JWT>, k=<public key>` for a push to `endpoint`, valid
@@ -122,7 +120,8 @@ pub fn encrypt_with(
     if payload.len() > MAX_PAYLOAD {
         return Err(AppError::internal("push payload too large"));
     }
-    let ua = PublicKey::from_sec1_bytes(ua_public).map_err(|_| AppError::internal("bad p256dh key"))?;
+    let ua =
+        PublicKey::from_sec1_bytes(ua_public).map_err(|_| AppError::internal("bad p256dh key"))?;
     let as_public = ephemeral.public_key().to_sec1_bytes();
     let shared = p256::ecdh::diffie_hellman(ephemeral.to_nonzero_scalar(), ua.as_affine());
     // IKM = HKDF(auth_secret, ecdh_secret, "WebPush: info" ‖ 0 ‖ ua_public ‖ as_public)
@@ -171,8 +170,9 @@ mod tests {
     /// RFC 8291 Appendix A: the published keys, salt and message.
     #[test]
     fn encryption_matches_the_rfc_8291_example() {
-        let ephemeral = SecretKey::from_slice(&bytes("yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ephemeral =
+            SecretKey::from_slice(&bytes("yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw"))
+                .unwrap_or_else(|e| panic!("{e}"));
         let salt: [u8; 16] = bytes("DGv6ra1nlYgDCS1FRnbzlw")
             .try_into()
             .unwrap_or_else(|_| panic!("salt length"));
@@ -199,7 +199,11 @@ mod tests {
         assert_eq!(again.public_b64(), keys.public_b64());
         let now = Utc::now();
         let header = keys
-            .authorization("https://push.example/send/abc?x=1", "mailto:office@example", now)
+            .authorization(
+                "https://push.example/send/abc?x=1",
+                "mailto:office@example",
+                now,
+            )
             .unwrap_or_else(|e| panic!("{e:?}"));
         let (t, k) = header
             .strip_prefix("vapid t=")
@@ -214,8 +218,7 @@ mod tests {
         assert_eq!(claims["sub"], "mailto:office@example");
         assert!(claims["exp"].as_i64().unwrap_or(0) > now.timestamp());
         let key = VerifyingKey::from_sec1_bytes(&bytes(k)).unwrap_or_else(|e| panic!("{e}"));
-        let signature =
-            Signature::from_slice(&bytes(parts[2])).unwrap_or_else(|e| panic!("{e}"));
+        let signature = Signature::from_slice(&bytes(parts[2])).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
                 .is_ok()
@@ -224,8 +227,19 @@ mod tests {
 
     #[test]
     fn an_oversized_payload_is_refused() {
-        let ua = SecretKey::random(&mut rand::rngs::OsRng).public_key().to_sec1_bytes();
+        let ua = SecretKey::random(&mut rand::rngs::OsRng)
+            .public_key()
+            .to_sec1_bytes();
         let big = vec![b'x'; MAX_PAYLOAD + 1];
-        assert!(encrypt_with(&big, &ua, &[0; 16], &SecretKey::random(&mut rand::rngs::OsRng), [0; 16]).is_err());
+        assert!(
+            encrypt_with(
+                &big,
+                &ua,
+                &[0; 16],
+                &SecretKey::random(&mut rand::rngs::OsRng),
+                [0; 16]
+            )
+            .is_err()
+        );
     }
 }

@@ -84,7 +84,12 @@ pub fn PushSwitch(labels: PushLabels) -> impl IntoView {
             PushState::Failed => l.failed.clone(),
         })
     };
-    let shows_button = move || matches!(state.get(), PushState::Off | PushState::On | PushState::Failed);
+    let shows_button = move || {
+        matches!(
+            state.get(),
+            PushState::Off | PushState::On | PushState::Failed
+        )
+    };
     view! {
         <div class="push-switch" data-testid="push-switch" data-state=move || state.get().code()>
             <p role="status">{message}</p>
@@ -101,20 +106,29 @@ pub fn PushSwitch(labels: PushLabels) -> impl IntoView {
 mod browser {
     //! The browser's Push API, through the service worker registered by `PwaSupport`.
     use super::PushState;
-    use crate::reminders::api::{forget_push_subscription, push_public_key, save_push_subscription};
+    use crate::reminders::api::{
+        forget_push_subscription, push_public_key, save_push_subscription,
+    };
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Notification, NotificationPermission, PushManager, PushSubscription};
 
     fn supported() -> bool {
         let window = leptos::prelude::window();
-        let has = |name: &str| js_sys::Reflect::has(&window, &JsValue::from_str(name)).unwrap_or(false);
-        has("PushManager") && has("Notification")
-            && js_sys::Reflect::has(&window.navigator(), &JsValue::from_str("serviceWorker")).unwrap_or(false)
+        let has =
+            |name: &str| js_sys::Reflect::has(&window, &JsValue::from_str(name)).unwrap_or(false);
+        has("PushManager")
+            && has("Notification")
+            && js_sys::Reflect::has(&window.navigator(), &JsValue::from_str("serviceWorker"))
+                .unwrap_or(false)
     }
 
     async fn manager() -> Option<PushManager> {
-        let ready = leptos::prelude::window().navigator().service_worker().ready().ok()?;
+        let ready = leptos::prelude::window()
+            .navigator()
+            .service_worker()
+            .ready()
+            .ok()?;
         let registration: web_sys::ServiceWorkerRegistration =
             JsFuture::from(ready).await.ok()?.dyn_into().ok()?;
         registration.push_manager().ok()
@@ -127,15 +141,21 @@ mod browser {
 
     /// Tell the server about a subscription (again: it may have been forgotten there).
     async fn save(sub: &PushSubscription) -> bool {
-        let Ok(json) = sub.to_json() else { return false };
-        let keys = js_sys::Reflect::get(&json, &JsValue::from_str("keys")).unwrap_or(JsValue::UNDEFINED);
+        let Ok(json) = sub.to_json() else {
+            return false;
+        };
+        let keys =
+            js_sys::Reflect::get(&json, &JsValue::from_str("keys")).unwrap_or(JsValue::UNDEFINED);
         let key = |name: &str| {
             js_sys::Reflect::get(&keys, &JsValue::from_str(name))
                 .ok()
                 .and_then(|v| v.as_string())
                 .unwrap_or_default()
         };
-        let device = leptos::prelude::window().navigator().user_agent().unwrap_or_default();
+        let device = leptos::prelude::window()
+            .navigator()
+            .user_agent()
+            .unwrap_or_default();
         save_push_subscription(sub.endpoint(), key("p256dh"), key("auth"), device)
             .await
             .is_ok()
@@ -153,7 +173,11 @@ mod browser {
         };
         match subscription(&pm).await {
             Some(sub) if Notification::permission() == NotificationPermission::Granted => {
-                if save(&sub).await { PushState::On } else { PushState::Failed }
+                if save(&sub).await {
+                    PushState::On
+                } else {
+                    PushState::Failed
+                }
             }
             _ => PushState::Off,
         }
@@ -173,14 +197,22 @@ mod browser {
             Some("denied") => return PushState::Denied,
             _ => return PushState::Off,
         }
-        let Ok(key) = push_public_key().await else { return PushState::Failed };
-        let Some(pm) = manager().await else { return PushState::Failed };
+        let Ok(key) = push_public_key().await else {
+            return PushState::Failed;
+        };
+        let Some(pm) = manager().await else {
+            return PushState::Failed;
+        };
         let options = web_sys::PushSubscriptionOptionsInit::new();
         options.set_user_visible_only(true);
         options.set_application_server_key(&JsValue::from_str(&key));
-        let Ok(promise) = pm.subscribe_with_options(&options) else { return PushState::Failed };
-        let sub: Option<PushSubscription> =
-            JsFuture::from(promise).await.ok().and_then(|s| s.dyn_into().ok());
+        let Ok(promise) = pm.subscribe_with_options(&options) else {
+            return PushState::Failed;
+        };
+        let sub: Option<PushSubscription> = JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|s| s.dyn_into().ok());
         match sub {
             Some(sub) if save(&sub).await => PushState::On,
             _ => PushState::Failed,
@@ -188,7 +220,9 @@ mod browser {
     }
 
     pub async fn unsubscribe() -> PushState {
-        let Some(pm) = manager().await else { return PushState::Unsupported };
+        let Some(pm) = manager().await else {
+            return PushState::Unsupported;
+        };
         if let Some(sub) = subscription(&pm).await {
             let endpoint = sub.endpoint();
             if let Ok(p) = sub.unsubscribe() {

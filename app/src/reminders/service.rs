@@ -254,7 +254,9 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
             for p in &people {
                 let district = match (kind, p.role.as_str()) {
                     (Recipient::CentralOffice, "central_office") => None,
-                    (Recipient::DistrictOffice, "district_office") if p.scope_district.is_some() => {
+                    (Recipient::DistrictOffice, "district_office")
+                        if p.scope_district.is_some() =>
+                    {
                         p.scope_district.clone()
                     }
                     _ => continue,
@@ -363,7 +365,8 @@ pub async fn deliver(
     if mine.is_empty() {
         return Ok(Vec::new());
     }
-    let deliveries: Vec<NewDelivery> = dispatch::plan_deliveries(db, public_url, &mine, now).await?;
+    let deliveries: Vec<NewDelivery> =
+        dispatch::plan_deliveries(db, public_url, &mine, now).await?;
     let ids: Vec<RecordId> = mine.iter().map(|c| c.id.clone()).collect();
     let mut response = db
         .query(format!(

@@ -110,4 +110,3 @@ pub async fn world() -> World {
         other_head,
     }
 }
-
