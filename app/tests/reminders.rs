@@ -5,10 +5,8 @@ mod support;
 
 use app::AppError;
 use app::admin::NewUser;
-use app::admin::service::create_user;
 use app::auth::SessionUser;
-use app::auth::service::load_session_user;
-use app::db::{Db, record};
+use app::db::Db;
 use app::ledger::service as ledger;
 use app::reminders::service as reminders;
 use chrono::Duration;
@@ -135,19 +133,17 @@ async fn reminders_stop_when_the_item_closes() {
 }
 
 async fn partner(db: &Db, username: &str, dept: &str) -> SessionUser {
-    let id = ok(create_user(
+    account(
         db,
-        &NewUser {
+        NewUser {
             username: username.into(),
             display_name: username.into(),
-            password: "taizhou2026".into(),
             role: "partner".into(),
             partner: dept.into(),
             ..Default::default()
         },
     )
-    .await);
-    ok(load_session_user(db, &record("user", &id)).await).unwrap_or_else(|| panic!("no user"))
+    .await
 }
 
 #[tokio::test]

@@ -19,15 +19,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use surrealdb::types::{RecordId, SurrealValue};
 
-/// A write conflict with another instance is retried by the caller.
-fn db_err(e: surrealdb::Error) -> AppError {
-    let text = e.to_string();
-    if text.contains("Transaction conflict") || text.contains("retry the transaction") {
-        AppError::WrongState
-    } else {
-        AppError::from(e)
-    }
-}
+use super::service::db_err;
 
 /// How long a send may hold its row before another instance takes it over.
 pub const LEASE_SECONDS: i64 = 120;
@@ -551,110 +543,91 @@ fn robot_outcome(status: reqwest::StatusCode, body: &str) -> Outcome {
     }
 }
 
-async fn send(out: &Outbound, d: &Due, now: DateTime<Utc>) -> Outcome {
-    let result = match d.kind.as_str() {
-        "push" => {
-            let (Some(endpoint), Some(p256dh), Some(auth)) = (&d.endpoint, &d.p256dh, &d.auth)
-            else {
-                return Outcome::Gone("subscription removed".into());
-            };
-            if !endpoint.starts_with("https://") && !out.allow_plain_http_push {
-                return Outcome::Failed("push endpoints must be https".into());
-            }
-            let body = match push::encrypt(d.payload.as_bytes(), p256dh, auth) {
-                Ok(b) => b,
-                Err(_) => return Outcome::Failed("subscription keys unusable".into()),
-            };
-            let authorization = match out.vapid.authorization(endpoint, &out.subject, now) {
-                Ok(a) => a,
-                Err(_) => return Outcome::Failed("endpoint is not a URL".into()),
-            };
-            match out
-                .client
-                .post(endpoint)
-                .header("TTL", "86400")
-                .header("Urgency", "normal")
-                .header("Content-Encoding", "aes128gcm")
-                .header("Content-Type", "application/octet-stream")
-                .header("Authorization", authorization)
-                .body(body)
-                .send()
-                .await
-            {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let text = resp.text().await.unwrap_or_default();
-                    if matches!(status.as_u16(), 404 | 410) {
-                        return Outcome::Gone(format!("HTTP {}", status.as_u16()));
-                    }
-                    return status_outcome(status, &text);
-                }
-                Err(e) => Err(e),
-            }
+/// A push service's answer: 404/410 mean the subscription is no more.
+fn push_outcome(status: reqwest::StatusCode, body: &str) -> Outcome {
+    if matches!(status.as_u16(), 404 | 410) {
+        Outcome::Gone(format!("HTTP {}", status.as_u16()))
+    } else {
+        status_outcome(status, body)
+    }
+}
+
+/// Send a request and judge the answer; a network failure is worth a retry.
+async fn post(
+    request: reqwest::RequestBuilder,
+    judge: fn(reqwest::StatusCode, &str) -> Outcome,
+) -> Outcome {
+    match request.send().await {
+        Ok(resp) => {
+            let status = resp.status();
+            let text = resp.text().await.unwrap_or_default();
+            judge(status, &text)
         }
-        "wecom" | "dingtalk" => {
-            let Some(url) = &d.url else {
-                return Outcome::Failed("channel removed".into());
-            };
-            let url = match (&d.kind[..], d.secret.as_deref().filter(|s| !s.is_empty())) {
-                ("dingtalk", Some(secret)) => {
-                    messages::dingtalk_signed_url(url, secret, now.timestamp_millis())
-                }
-                _ => url.clone(),
-            };
-            match out
-                .client
-                .post(url)
-                .header("Content-Type", "application/json")
-                .body(d.payload.clone())
-                .send()
-                .await
-            {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let text = resp.text().await.unwrap_or_default();
-                    return robot_outcome(status, &text);
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "sms" => {
-            let Some(url) = &d.url else {
-                return Outcome::Failed("channel removed".into());
-            };
-            let json_body = d
-                .template
-                .as_deref()
-                .unwrap_or(messages::DEFAULT_SMS_TEMPLATE)
-                .trim_start()
-                .starts_with('{');
-            let content_type = if json_body {
-                "application/json"
-            } else {
-                "application/x-www-form-urlencoded"
-            };
-            match out
-                .client
-                .post(url)
-                .header("Content-Type", content_type)
-                .body(d.payload.clone())
-                .send()
-                .await
-            {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let text = resp.text().await.unwrap_or_default();
-                    return status_outcome(status, &text);
-                }
-                Err(e) => Err(e),
-            }
-        }
-        other => return Outcome::Failed(format!("unknown channel {other}")),
-    };
-    match result {
-        Ok(()) => Outcome::Sent(String::new()),
         Err(e) => Outcome::Retry(format!("network: {e}")),
     }
+}
+
+async fn send(out: &Outbound, d: &Due, now: DateTime<Utc>) -> Outcome {
+    if d.kind == "push" {
+        let (Some(endpoint), Some(p256dh), Some(auth)) = (&d.endpoint, &d.p256dh, &d.auth) else {
+            return Outcome::Gone("subscription removed".into());
+        };
+        if !endpoint.starts_with("https://") && !out.allow_plain_http_push {
+            return Outcome::Failed("push endpoints must be https".into());
+        }
+        let Ok(body) = push::encrypt(d.payload.as_bytes(), p256dh, auth) else {
+            return Outcome::Failed("subscription keys unusable".into());
+        };
+        let Ok(authorization) = out.vapid.authorization(endpoint, &out.subject, now) else {
+            return Outcome::Failed("endpoint is not a URL".into());
+        };
+        let request = out
+            .client
+            .post(endpoint)
+            .header("TTL", "86400")
+            .header("Urgency", "normal")
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .header("Authorization", authorization)
+            .body(body);
+        return post(request, push_outcome).await;
+    }
+    let Some(url) = &d.url else {
+        return Outcome::Failed("channel removed".into());
+    };
+    let (url, content_type, judge): (String, &str, fn(reqwest::StatusCode, &str) -> Outcome) =
+        match d.kind.as_str() {
+            "wecom" => (url.clone(), "application/json", robot_outcome),
+            "dingtalk" => match d.secret.as_deref().filter(|s| !s.is_empty()) {
+                Some(secret) => (
+                    messages::dingtalk_signed_url(url, secret, now.timestamp_millis()),
+                    "application/json",
+                    robot_outcome,
+                ),
+                None => (url.clone(), "application/json", robot_outcome),
+            },
+            "sms" => {
+                let json_body = d
+                    .template
+                    .as_deref()
+                    .unwrap_or(messages::DEFAULT_SMS_TEMPLATE)
+                    .trim_start()
+                    .starts_with('{');
+                let content_type = if json_body {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                };
+                (url.clone(), content_type, status_outcome)
+            }
+            other => return Outcome::Failed(format!("unknown channel {other}")),
+        };
+    let request = out
+        .client
+        .post(url)
+        .header("Content-Type", content_type)
+        .body(d.payload.clone());
+    post(request, judge).await
 }
 
 async fn record_outcome(

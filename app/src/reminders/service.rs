@@ -18,7 +18,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 /// A write conflict with another instance (SurrealDB's optimistic transactions) becomes
 /// `WrongState`, which the scheduler retries; anything else is an internal error.
-fn db_err(e: surrealdb::Error) -> AppError {
+pub(crate) fn db_err(e: surrealdb::Error) -> AppError {
     let text = e.to_string();
     if text.contains("Transaction conflict") || text.contains("retry the transaction") {
         AppError::WrongState

@@ -35,16 +35,27 @@ pub struct World {
 }
 
 pub async fn user(db: &Db, username: &str, role: &str, district: &str, unit: &str) -> SessionUser {
-    let id = ok(create_user(
+    account(
         db,
-        &NewUser {
+        NewUser {
             username: username.into(),
             display_name: username.into(),
-            password: "taizhou2026".into(),
             role: role.into(),
             district: district.into(),
             unit: unit.into(),
             ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Create an account (password `taizhou2026`) and load it as its session would.
+pub async fn account(db: &Db, new: NewUser) -> SessionUser {
+    let id = ok(create_user(
+        db,
+        &NewUser {
+            password: "taizhou2026".into(),
+            ..new
         },
     )
     .await);
