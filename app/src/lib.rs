@@ -20,6 +20,7 @@ pub mod home;
 pub mod ledger;
 pub mod org;
 pub mod reminders;
+pub mod stats;
 pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod web;

@@ -52,6 +52,10 @@ async fn run_scheduler(
             // Logged where it happened; the next tick tries again.
             Err(_) => {}
         }
+        // On the first days of a month, the month before is frozen (once).
+        if let Ok(Some(id)) = app::stats::service::monthly_snapshot(&db, now).await {
+            tracing::info!(%id, "monthly statistics snapshot taken");
+        }
         match app::reminders::dispatch::dispatch(&db, &out, &worker, chrono::Utc::now()).await {
             Ok(r) if r != Default::default() => {
                 tracing::info!(

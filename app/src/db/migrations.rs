@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reminder channels and the delivery log",
         sql: include_str!("migrations/0004_channels.surql"),
     },
+    Migration {
+        version: 5,
+        name: "statistics snapshots",
+        sql: include_str!("migrations/0005_statistics.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

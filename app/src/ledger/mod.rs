@@ -217,6 +217,9 @@ pub struct ItemFilter {
     /// "1": overdue open items only.
     #[serde(default)]
     pub overdue: String,
+    /// "1": closed by the original deadline; "0": closed late.
+    #[serde(default)]
+    pub on_time: String,
     #[serde(default)]
     pub due_from: String,
     #[serde(default)]

@@ -58,6 +58,16 @@ fn nav_items(locale: Locale, role: Role) -> Vec<NavItem> {
             label: td_string!(locale, nav.ledger).to_string(),
         });
     }
+    if matches!(
+        role,
+        Role::CentralOffice | Role::BusinessDivision | Role::DistrictOffice
+    ) {
+        items.push(NavItem {
+            href: "/dashboard",
+            icon: "▥",
+            label: td_string!(locale, nav.stats).to_string(),
+        });
+    }
     if matches!(role, Role::CentralOffice | Role::Partner) {
         items.push(NavItem {
             href: "/acceptance",

@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/reminders") view=crate::reminders::rules_page::ReminderRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/channels") view=crate::reminders::channels_page::ChannelsPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger") view=LedgerPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=crate::stats::page::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/new") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/acceptance") view=AcceptancePage ssr=SsrMode::Async />

@@ -23,6 +23,7 @@ fn filter_from_query() -> ItemFilter {
         nature: query_value("nature"),
         status: query_value("status"),
         overdue: query_value("overdue"),
+        on_time: query_value("on_time"),
         due_from: query_value("due_from"),
         due_to: query_value("due_to"),
         q: query_value("q"),
@@ -42,6 +43,7 @@ fn page_href(filter: &ItemFilter, page: i64) -> String {
         ("nature", &filter.nature),
         ("status", &filter.status),
         ("overdue", &filter.overdue),
+        ("on_time", &filter.on_time),
         ("due_from", &filter.due_from),
         ("due_to", &filter.due_to),
         ("q", &filter.q),
@@ -166,7 +168,13 @@ fn Filters(choices: LedgerChoices, filter: ItemFilter) -> impl IntoView {
                     <label><span>{t!(i18n, ledger.status)}</span><select name="status">
                         <option value="">{any()}</option>
                         {option("open".into(), td_string!(l, status.open).to_string(), &filter.status)}
+                        {option("found".into(), td_string!(l, status.found).to_string(), &filter.status)}
                         {Status::ALL.into_iter().map(|s| option(s.as_str().into(), status_label(l, s), &filter.status)).collect_view()}
+                    </select></label>
+                    <label><span>{t!(i18n, ledger.on_time_label)}</span><select name="on_time">
+                        <option value="">{any()}</option>
+                        {option("1".into(), td_string!(l, ledger.on_time_yes).to_string(), &filter.on_time)}
+                        {option("0".into(), td_string!(l, ledger.on_time_no).to_string(), &filter.on_time)}
                     </select></label>
                     <label><span>{t!(i18n, ledger.due_from)}</span><input type="date" name="due_from" value=filter.due_from.clone() /></label>
                     <label><span>{t!(i18n, ledger.due_to)}</span><input type="date" name="due_to" value=filter.due_to.clone() /></label>

@@ -16,6 +16,7 @@ pub use read::{
     unit_items,
 };
 pub use register::{add_list_entry, register_item};
+pub(crate) use register::list_entries;
 pub use steps::*;
 
 use super::acceptance::{CoSigner, Round};

@@ -159,6 +159,12 @@ pub async fn list_items(
             "f_finished",
             FINISHED.map(String::from).to_vec().into_value(),
         ),
+        // Every problem found: all but withdrawn registrations (as the statistics count).
+        "found" => add(
+            "status != $f_withdrawn",
+            "f_withdrawn",
+            "withdrawn".to_string().into_value(),
+        ),
         s => add("status = $f_status", "f_status", s.to_string().into_value()),
     }
     if filter.overdue.trim() == "1" {
@@ -167,6 +173,11 @@ pub async fn list_items(
             "f_today",
             format_date(today(now)).into_value(),
         );
+    }
+    match filter.on_time.trim() {
+        "1" => add("closed_on_time = $f_on_time", "f_on_time", true.into_value()),
+        "0" => add("closed_on_time = $f_on_time", "f_on_time", false.into_value()),
+        _ => {}
     }
     if let Some(d) = parse_date(&filter.due_from) {
         add(
