@@ -16,6 +16,7 @@ pub use generated::i18n;
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod exchange;
 pub mod home;
 pub mod ledger;
 pub mod org;

@@ -33,7 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
-        name: "statistics snapshots",
+        name: "statistics snapshots and ledger imports",
         sql: include_str!("migrations/0005_statistics.surql"),
     },
 ];

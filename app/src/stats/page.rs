@@ -243,6 +243,7 @@ pub fn DashboardPage() -> impl IntoView {
                                     </form>
                                 })}
                                 <DashboardBody view=v.clone() />
+                                <p><a class="button" href=crate::exchange::STATS_EXPORT_PATH download data-testid="export-stats">{t!(i18n, stats.export)}</a></p>
                                 {v.may_freeze.then(|| view! {
                                     <form method="post" action=FreezeDashboard::PATH>
                                         <button type="submit" class="button secondary">{t!(i18n, stats.freeze)}</button>

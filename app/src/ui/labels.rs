@@ -204,6 +204,7 @@ pub fn action_label(locale: Locale, action: Action) -> String {
 pub fn event_label(locale: Locale, action: &str) -> String {
     match action {
         "register" => td_string!(locale, event.register),
+        "import" => td_string!(locale, event.import),
         "issue" => td_string!(locale, event.issue),
         "acknowledge" => td_string!(locale, event.acknowledge),
         "submit_plan" => td_string!(locale, event.submit_plan),

@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/ledger") view=LedgerPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=crate::stats::page::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/new") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/ledger/import") view=crate::exchange::page::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/acceptance") view=AcceptancePage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=crate::reminders::page::InboxPage ssr=SsrMode::Async />

@@ -83,6 +83,12 @@ pub fn LedgerPage() -> impl IntoView {
         return view! { <PageError error=AppError::Forbidden /> }.into_any();
     }
     let filter = filter_from_query();
+    // The export takes the same filters as the page.
+    let export_href = page_href(&filter, 1).replacen(
+        "/ledger?",
+        &format!("{}?", crate::exchange::EXPORT_PATH),
+        1,
+    );
     let can_register = matches!(user.role, Role::CentralOffice | Role::BusinessDivision);
     let can_check = user.role == Role::CentralOffice;
     let data = Resource::new(
@@ -102,6 +108,8 @@ pub fn LedgerPage() -> impl IntoView {
                 <h1>{t!(i18n, ledger.title)}</h1>
                 <p class="button-row">
                     {can_check.then(|| view! { <a class="button" href="/ledger/history">{t!(i18n, ledger.history_link)}</a> })}
+                    <a class="button" href=export_href download data-testid="export-ledger">{t!(i18n, ledger.export)}</a>
+                    {can_register.then(|| view! { <a class="button" href="/ledger/import">{t!(i18n, ledger.import_link)}</a> })}
                     {can_register.then(|| view! { <a class="button primary" href="/ledger/new">{t!(i18n, ledger.register)}</a> })}
                 </p>
             </div>

@@ -110,6 +110,103 @@ pub(crate) async fn commit(
     ))
 }
 
+/// An event as written by [`commit_many`].
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct NewEvent {
+    seq: i64,
+    item: RecordId,
+    actor: String,
+    actor_name: String,
+    at: String,
+    action: String,
+    before: String,
+    after: String,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Run `statements` and append one event per change, all in one transaction: all of it
+/// is written or none (an import). The events follow each other in the chain.
+pub(crate) async fn commit_many(
+    db: &Db,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+    changes: &[Change],
+    statements: &str,
+    binds: Vec<(&'static str, Value)>,
+) -> Result<(), AppError> {
+    let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let sql = format!(
+        "BEGIN TRANSACTION;
+         {statements};
+         FOR $e IN $ev_events {{ CREATE event CONTENT $e; }};
+         UPSERT chain_head:tip SET seq = $ev_seq, hash = $ev_hash;
+         COMMIT TRANSACTION;"
+    );
+    for _ in 0..APPEND_ATTEMPTS {
+        let head: Option<Head> = db
+            .query("SELECT seq, hash FROM ONLY chain_head:tip")
+            .await?
+            .check()?
+            .take(0)?;
+        let (mut seq, mut prev_hash) = head.map_or((0, GENESIS.to_string()), |h| (h.seq, h.hash));
+        let mut events = Vec::with_capacity(changes.len());
+        for change in changes {
+            seq += 1;
+            let before = change.before.to_string();
+            let after = change.after.to_string();
+            let hash = event_hash(&EventContent {
+                seq,
+                item: &key_of(&change.item),
+                actor: &user.id,
+                at: &at,
+                action: change.action,
+                before: &before,
+                after: &after,
+                prev_hash: &prev_hash,
+            });
+            events.push(NewEvent {
+                seq,
+                item: change.item.clone(),
+                actor: user.id.clone(),
+                actor_name: user.display_name.clone(),
+                at: at.clone(),
+                action: change.action.to_string(),
+                before,
+                after,
+                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+            });
+        }
+        let mut query = db.query(sql.as_str());
+        for (k, v) in &binds {
+            query = query.bind((*k, v.clone()));
+        }
+        let mut response = query
+            .bind(("ev_events", events))
+            .bind(("ev_seq", seq))
+            .bind(("ev_hash", prev_hash.clone()))
+            .await?;
+        let errors = response.take_errors();
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let text = errors
+            .values()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        if text.contains("event_seq") || text.contains("conflict") || text.contains("retry") {
+            continue;
+        }
+        return Err(AppError::internal(format!("ledger write: {text}")));
+    }
+    Err(AppError::internal(
+        "ledger write: too many concurrent appends",
+    ))
+}
+
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct EventRow {

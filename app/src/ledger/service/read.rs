@@ -103,13 +103,13 @@ const FINISHED: [&str; 2] = ["closed", "withdrawn"];
 /// Open items first, the nearest approved deadline first among them.
 const URGENT_FIRST: &str = "ORDER BY finished, approved_deadline, number";
 
-/// The central ledger: every filter, the search and the sort, one page at a time.
-pub async fn list_items(
-    db: &Db,
+/// The WHERE clause of the ledger's filters within the caller's scope, with its binds:
+/// the central ledger's page and its Excel export select the same items.
+pub(crate) fn filter_clause(
     user: &SessionUser,
     filter: &ItemFilter,
     now: DateTime<Utc>,
-) -> Result<ItemPage, AppError> {
+) -> Result<(String, Vec<(&'static str, Value)>), AppError> {
     let (scope, mut binds) = scope_clause(user)?;
     let mut conditions = vec![scope.to_string()];
     let mut add = |cond: &str, name: &'static str, value: Value| {
@@ -208,13 +208,23 @@ pub async fn list_items(
             q.to_lowercase().into_value(),
         );
     }
+    Ok((conditions.join(" AND "), binds))
+}
+
+/// The central ledger: every filter, the search and the sort, one page at a time.
+pub async fn list_items(
+    db: &Db,
+    user: &SessionUser,
+    filter: &ItemFilter,
+    now: DateTime<Utc>,
+) -> Result<ItemPage, AppError> {
+    let (condition, binds) = filter_clause(user, filter, now)?;
     let order = match filter.sort.as_str() {
         "number" => "ORDER BY number DESC",
         "found" => "ORDER BY found_on DESC, number DESC",
         _ => URGENT_FIRST,
     };
     let page = filter.page.trim().parse::<i64>().unwrap_or(1).max(1);
-    let condition = conditions.join(" AND ");
     let sql = format!(
         "SELECT count() AS n FROM item WHERE {condition} GROUP ALL;
          SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished

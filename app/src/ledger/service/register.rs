@@ -1,6 +1,6 @@
 //! Registering items (登记) and the editable lists of categories and sources.
 
-use super::history::{Change, commit};
+use super::history::{Change, commit, commit_many};
 use crate::AppError;
 use crate::auth::rules::required_text;
 use crate::auth::{Role, SessionUser};
@@ -158,6 +158,144 @@ pub async fn register_item(
     )
     .await?;
     Ok((key, number))
+}
+
+/// A new item's record as an import writes it.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct ImportedRow {
+    id: RecordId,
+    number: String,
+    unit: RecordId,
+    district: RecordId,
+    source: String,
+    category: String,
+    nature: String,
+    description: String,
+    legal_basis: String,
+    quantity: Option<i64>,
+    found_on: String,
+    found_in: String,
+    deadline: String,
+    supervising_office: String,
+    head_name: String,
+    handler_name: String,
+    handler_phone: String,
+}
+
+/// Register many items at once (an imported sheet): every item is checked first, then
+/// all are written with their history in one transaction, or none. Each item's event is
+/// `import`, naming the file. Returns the new items' keys and numbers.
+pub async fn register_many(
+    db: &Db,
+    user: &SessionUser,
+    inputs: &[NewItem],
+    file_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String)>, AppError> {
+    if !matches!(user.role, Role::CentralOffice | Role::BusinessDivision) {
+        return Err(AppError::Forbidden);
+    }
+    let mut valid = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let item = valid_item(input)?;
+        if item.recurrence_of.is_some() {
+            return Err(AppError::invalid(Field::RecurrenceOf, Problem::Invalid));
+        }
+        valid.push(item);
+    }
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct UnitRow {
+        id: RecordId,
+        district: RecordId,
+    }
+    let units: Vec<UnitRow> = db.query("SELECT id, district FROM unit").await?.check()?.take(0)?;
+    let districts: std::collections::HashMap<String, RecordId> = units
+        .into_iter()
+        .map(|u| (key_of(&u.id), u.district))
+        .collect();
+    let categories = list_entries(db, "category").await?;
+    let sources = list_entries(db, "source").await?;
+    let mut rows = Vec::with_capacity(valid.len());
+    let mut changes = Vec::with_capacity(valid.len());
+    let mut made = Vec::with_capacity(valid.len());
+    for item in valid {
+        let district = districts
+            .get(&item.unit)
+            .cloned()
+            .ok_or(AppError::invalid(Field::Unit, Problem::Invalid))?;
+        if !categories.iter().any(|c| c.code == item.category) {
+            return Err(AppError::invalid(Field::Category, Problem::Invalid));
+        }
+        if !sources.iter().any(|c| c.code == item.source) {
+            return Err(AppError::invalid(Field::Source, Problem::Invalid));
+        }
+        let number = next_number(db, today(now).year()).await?;
+        let key = surrealdb_key();
+        let id = record("item", &key);
+        let deadline = format_date(item.deadline);
+        changes.push(Change {
+            item: id.clone(),
+            action: "import",
+            before: serde_json::Value::Null,
+            after: serde_json::json!({
+                "number": number, "unit": item.unit, "status": "registered",
+                "category": item.category, "source": item.source,
+                "nature": item.nature.as_str(), "description": item.description,
+                "deadline": deadline, "head_name": item.head_name,
+                "quantity": item.quantity, "file": file_name,
+            }),
+        });
+        made.push((key, number.clone()));
+        rows.push(ImportedRow {
+            id,
+            number,
+            unit: record("unit", &item.unit),
+            district,
+            source: item.source,
+            category: item.category,
+            nature: item.nature.as_str().to_string(),
+            description: item.description,
+            legal_basis: item.legal_basis,
+            quantity: item.quantity,
+            found_on: format_date(item.found_on),
+            found_in: item.found_in,
+            deadline,
+            supervising_office: item.supervising_office,
+            head_name: item.head_name,
+            handler_name: item.handler_name,
+            handler_phone: item.handler_phone,
+        });
+    }
+    commit_many(
+        db,
+        user,
+        now,
+        &changes,
+        "FOR $r IN $rows {
+            CREATE $r.id CONTENT {
+                number: $r.number, unit: $r.unit, district: $r.district, source: $r.source,
+                category: $r.category, nature: $r.nature, description: $r.description,
+                legal_basis: $r.legal_basis, quantity_baseline: $r.quantity,
+                quantity_remaining: $r.quantity, found_on: $r.found_on, found_in: $r.found_in,
+                original_deadline: $r.deadline, approved_deadline: $r.deadline,
+                supervising_office: $r.supervising_office, head_name: $r.head_name,
+                handler_name: $r.handler_name, handler_phone: $r.handler_phone,
+                status: 'registered', registered_by: $user, registered_role: $role,
+                registered_at: $now, updated_at: $now, co_signers: [], acceptance_round: 0,
+                shared_with: [], recurrence_of: NONE
+            };
+        }",
+        vec![
+            ("rows", rows.into_value()),
+            ("user", record("user", &user.id).into_value()),
+            ("role", user.role.as_str().to_string().into_value()),
+            ("now", now.into_value()),
+        ],
+    )
+    .await?;
+    Ok(made)
 }
 
 /// A random record key for a new item: ids in URLs reveal nothing about the ledger.
