@@ -351,9 +351,32 @@ async fn the_demo_ledger_reproduces_the_seed() {
     assert_eq!(d.totals.closed_on_time, 88);
     assert_eq!(d.totals.open, 30);
     assert!(d.concentration.flagged);
-    let mut top: Vec<&str> = d.concentration.shares[..2].iter().map(|s| s.label.as_str()).collect();
+    let mut top: Vec<&str> = d.concentration.shares[..2]
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect();
     top.sort();
     assert_eq!(top, ["兴化市", "泰兴市"]);
+    // Per district (stable figures; overdue depends on the day): 兴化市 17 found, 9
+    // closed (8 on time), 8 open; 泰兴市 23 found, 8 closed, 15 open.
+    let row = |name: &str| {
+        d.splits[0]
+            .rows
+            .iter()
+            .find(|r| r.label == name)
+            .map(|r| r.figures)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let xh = row("兴化市");
+    assert_eq!(
+        (xh.found, xh.closed, xh.closed_on_time, xh.open),
+        (17, 9, 8, 8)
+    );
+    let tx = row("泰兴市");
+    assert_eq!(
+        (tx.found, tx.closed, tx.closed_on_time, tx.open),
+        (23, 8, 8, 15)
+    );
     // ...and every figure's link opens exactly its items in the ledger.
     let mut links: Vec<(String, i64)> = Vec::new();
     for which in ["found", "closed", "on_time", "open", "overdue", "due_week"] {
@@ -365,19 +388,26 @@ async fn the_demo_ledger_reproduces_the_seed() {
             "overdue" => f.overdue,
             _ => f.due_this_week,
         };
-        links.push((app::stats::page::ledger_href(&d, None, which), value(&d.totals)));
+        links.push((
+            app::stats::page::ledger_href(&d, None, which),
+            value(&d.totals),
+        ));
         for split in &d.splits {
             for row in split.rows.iter().take(3) {
-                let href = app::stats::page::ledger_href(&d, Some((&split.dimension, &row.key)), which);
+                let href =
+                    app::stats::page::ledger_href(&d, Some((&split.dimension, &row.key)), which);
                 links.push((href, value(&row.figures)));
             }
         }
     }
     for (href, expected) in links {
-        let query = href.strip_prefix("/ledger?").unwrap_or_else(|| panic!("{href}"));
-        let pairs: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
-            .collect();
+        let query = href
+            .strip_prefix("/ledger?")
+            .unwrap_or_else(|| panic!("{href}"));
+        let pairs: serde_json::Map<String, serde_json::Value> =
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+                .collect();
         let filter: ItemFilter = serde_json::from_value(serde_json::Value::Object(pairs))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(count(filter).await, expected, "{href}");

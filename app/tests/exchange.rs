@@ -28,7 +28,9 @@ struct Office {
 }
 
 async fn office() -> Office {
-    let db = app::db::connect_in_memory().await.unwrap_or_else(|e| panic!("{e}"));
+    let db = app::db::connect_in_memory()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let hl = ok(create_district(&db, "HL", "海陵区", "Hailing").await);
     let gg = ok(create_district(&db, "GG", "高港区", "Gaogang").await);
     let unit = ok(create_unit(&db, &hl, "海陵区教育局").await);
@@ -50,7 +52,16 @@ async fn office() -> Office {
     .await;
     let other_head = user(&db, "other", "unit_head", "", &other).await;
     let dir = std::env::temp_dir().join(format!("rectify-exchange-{}", rand_suffix()));
-    Office { db, central, head, other_head, district, admin, unit, dir }
+    Office {
+        db,
+        central,
+        head,
+        other_head,
+        district,
+        admin,
+        unit,
+        dir,
+    }
 }
 
 fn rand_suffix() -> String {
@@ -58,7 +69,14 @@ fn rand_suffix() -> String {
     rand::rngs::OsRng.gen_range(0..u64::MAX).to_string()
 }
 
-fn new_item(unit: &str, description: &str, category: &str, source: &str, found: &str, deadline: &str) -> NewItem {
+fn new_item(
+    unit: &str,
+    description: &str,
+    category: &str,
+    source: &str,
+    found: &str,
+    deadline: &str,
+) -> NewItem {
     NewItem {
         unit: unit.into(),
         source: source.into(),
@@ -73,15 +91,23 @@ fn new_item(unit: &str, description: &str, category: &str, source: &str, found: 
 }
 
 fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap_or_else(|e| panic!("{e}"));
+    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+        .unwrap_or_else(|e| panic!("{e}"));
     let range = book
         .worksheet_range_at(0)
         .unwrap_or_else(|| panic!("no sheet"))
         .unwrap_or_else(|e| panic!("{e}"));
-    range.rows().map(|r| r.iter().map(|c| match c {
-        Data::Empty => String::new(),
-        other => import::cell_text(other),
-    }).collect()).collect()
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    other => import::cell_text(other),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -137,14 +163,45 @@ async fn export_then_import_gives_the_same_items() {
     let o = office().await;
     let mut originals = Vec::new();
     for (d, c, s, f, dl) in [
-        ("超编进人 2 名", "over_establishment", "inspection_tour", "2026-05-12", "2026-12-31"),
-        ("自行设置“总监”职务", "invented_titles", "staffing_check", "2026-05-20", "2027-03-31"),
-        ("违规编外用工 5 人, 含 \"临时工\"", "irregular_hiring", "inspection_tour", "2026-06-01", "2026-09-30"),
+        (
+            "超编进人 2 名",
+            "over_establishment",
+            "inspection_tour",
+            "2026-05-12",
+            "2026-12-31",
+        ),
+        (
+            "自行设置“总监”职务",
+            "invented_titles",
+            "staffing_check",
+            "2026-05-20",
+            "2027-03-31",
+        ),
+        (
+            "违规编外用工 5 人, 含 \"临时工\"",
+            "irregular_hiring",
+            "inspection_tour",
+            "2026-06-01",
+            "2026-09-30",
+        ),
     ] {
-        let (_, number) = ok(ledger::register_item(&o.db, &o.central, &new_item(&o.unit, d, c, s, f, dl), at("2026-06-02")).await);
+        let (_, number) = ok(ledger::register_item(
+            &o.db,
+            &o.central,
+            &new_item(&o.unit, d, c, s, f, dl),
+            at("2026-06-02"),
+        )
+        .await);
         originals.push(number);
     }
-    let (path, count) = ok(export::export_ledger(&o.db, &o.central, &ItemFilter::default(), at("2026-06-02"), &o.dir).await);
+    let (path, count) = ok(export::export_ledger(
+        &o.db,
+        &o.central,
+        &ItemFilter::default(),
+        at("2026-06-02"),
+        &o.dir,
+    )
+    .await);
     assert_eq!(count, 3);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
     let rows = sheet(&bytes);
@@ -154,22 +211,28 @@ async fn export_then_import_gives_the_same_items() {
     assert_eq!(rows[1][2], "海陵区");
     assert_eq!(rows[1][12], "登记");
     // Back in: a preview without problems, then all three registered anew.
-    let batch = ok(import::upload(&o.db, &o.central, "问题台账.xlsx", &bytes, at("2026-06-03")).await);
+    let batch =
+        ok(import::upload(&o.db, &o.central, "问题台账.xlsx", &bytes, at("2026-06-03")).await);
     let preview = ok(import::preview(&o.db, &o.central, &batch).await);
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     assert_eq!(preview.rows.len(), 3);
     let numbers = ok(import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await);
     assert_eq!(numbers.len(), 3);
     assert!(numbers.iter().all(|n| !originals.contains(n)));
-    assert_eq!(defining(&o.db, &numbers).await, defining(&o.db, &originals).await);
+    assert_eq!(
+        defining(&o.db, &numbers).await,
+        defining(&o.db, &originals).await
+    );
     // Confirming twice imports once; the history records each import and still verifies.
-    assert_eq!(ok(import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await), numbers);
-    let imports: Option<i64> = o
-        .db
-        .query("RETURN count((SELECT VALUE id FROM event WHERE action = 'import'))")
-        .await
-        .and_then(|mut r| r.take(0))
-        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ok(import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await),
+        numbers
+    );
+    let imports: Option<i64> =
+        o.db.query("RETURN count((SELECT VALUE id FROM event WHERE action = 'import'))")
+            .await
+            .and_then(|mut r| r.take(0))
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(imports, Some(3));
     assert_eq!(ok(ledger::verify_ledger(&o.db).await).first_break, None);
     let _ = std::fs::remove_dir_all(&o.dir);
@@ -179,32 +242,111 @@ async fn export_then_import_gives_the_same_items() {
 async fn a_sheet_written_by_another_program_imports() {
     let o = office().await;
     let bytes = include_bytes!("fixtures/ledger-openpyxl.xlsx");
-    let batch = ok(import::upload(&o.db, &o.central, "ledger-openpyxl.xlsx", bytes, at("2026-06-03")).await);
+    let batch = ok(import::upload(
+        &o.db,
+        &o.central,
+        "ledger-openpyxl.xlsx",
+        bytes,
+        at("2026-06-03"),
+    )
+    .await);
     let preview = ok(import::preview(&o.db, &o.central, &batch).await);
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let got: Vec<(usize, &str, &str, &str)> = preview
         .rows
         .iter()
-        .map(|r| (r.row, r.found_on.as_str(), r.deadline.as_str(), r.owner.as_str()))
+        .map(|r| {
+            (
+                r.row,
+                r.found_on.as_str(),
+                r.deadline.as_str(),
+                r.owner.as_str(),
+            )
+        })
         .collect();
     // Row 1 is the title, row 2 the headers, row 4 blank.
-    assert_eq!(got, [(3, "2026-05-12", "2026-12-31", "周志明"), (5, "2026-05-20", "2027-03-31", "周志明")]);
-    assert_eq!(ok(import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await).len(), 2);
+    assert_eq!(
+        got,
+        [
+            (3, "2026-05-12", "2026-12-31", "周志明"),
+            (5, "2026-05-20", "2027-03-31", "周志明")
+        ]
+    );
+    assert_eq!(
+        ok(import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await).len(),
+        2
+    );
 }
 
 fn bad_sheet() -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
     let rows: [[&str; 10]; 5] = [
-        ["序号", "单位", "所属地区", "问题类型", "问题性质", "问题描述", "发现来源", "发现时间", "整改时限", "第一责任人"],
-        ["1", "海陵区教育局", "海陵区", "超编进人", "违规问题", "超编进人 2 名", "巡察", "2026-05-12", "2026-12-31", "周志明"],
-        ["2", "海陵区卫健委", "海陵区", "超编进人", "违规问题", "超编", "巡察", "2026-05-12", "2026-12-31", "周志明"],
-        ["3", "海陵区教育局", "海陵区", "超编进人", "违规问题", "超编", "巡察", "去年五月", "2026-12-31", "周志明"],
-        ["4", "海陵区教育局", "海陵区", "超编进人", "违规问题", "", "巡察", "2026-05-12", "2026-12-31", "李四"],
+        [
+            "序号",
+            "单位",
+            "所属地区",
+            "问题类型",
+            "问题性质",
+            "问题描述",
+            "发现来源",
+            "发现时间",
+            "整改时限",
+            "第一责任人",
+        ],
+        [
+            "1",
+            "海陵区教育局",
+            "海陵区",
+            "超编进人",
+            "违规问题",
+            "超编进人 2 名",
+            "巡察",
+            "2026-05-12",
+            "2026-12-31",
+            "周志明",
+        ],
+        [
+            "2",
+            "海陵区卫健委",
+            "海陵区",
+            "超编进人",
+            "违规问题",
+            "超编",
+            "巡察",
+            "2026-05-12",
+            "2026-12-31",
+            "周志明",
+        ],
+        [
+            "3",
+            "海陵区教育局",
+            "海陵区",
+            "超编进人",
+            "违规问题",
+            "超编",
+            "巡察",
+            "去年五月",
+            "2026-12-31",
+            "周志明",
+        ],
+        [
+            "4",
+            "海陵区教育局",
+            "海陵区",
+            "超编进人",
+            "违规问题",
+            "",
+            "巡察",
+            "2026-05-12",
+            "2026-12-31",
+            "李四",
+        ],
     ];
     for (r, row) in rows.iter().enumerate() {
         for (c, text) in row.iter().enumerate() {
-            ws.write_string(r as u32, c as u16, *text).unwrap_or_else(|e| panic!("{e}"));
+            ws.write_string(r as u32, c as u16, *text)
+                .unwrap_or_else(|e| panic!("{e}"));
         }
     }
     book.save_to_buffer().unwrap_or_else(|e| panic!("{e}"))
@@ -213,7 +355,14 @@ fn bad_sheet() -> Vec<u8> {
 #[tokio::test]
 async fn each_bad_row_is_named_and_nothing_is_imported() {
     let o = office().await;
-    let batch = ok(import::upload(&o.db, &o.central, "bad.xlsx", &bad_sheet(), at("2026-06-03")).await);
+    let batch = ok(import::upload(
+        &o.db,
+        &o.central,
+        "bad.xlsx",
+        &bad_sheet(),
+        at("2026-06-03"),
+    )
+    .await);
     let preview = ok(import::preview(&o.db, &o.central, &batch).await);
     let problems: Vec<(usize, &str, &str)> = preview
         .problems
@@ -230,13 +379,15 @@ async fn each_bad_row_is_named_and_nothing_is_imported() {
         ]
     );
     // The good row alone is not imported: all or nothing.
-    assert_eq!(import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await, Err(AppError::WrongState));
-    let items: Option<i64> = o
-        .db
-        .query("RETURN count((SELECT VALUE id FROM item))")
-        .await
-        .and_then(|mut r| r.take(0))
-        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        import::confirm(&o.db, &o.central, &batch, at("2026-06-03")).await,
+        Err(AppError::WrongState)
+    );
+    let items: Option<i64> =
+        o.db.query("RETURN count((SELECT VALUE id FROM item))")
+            .await
+            .and_then(|mut r| r.take(0))
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(items, Some(0));
     // Not a spreadsheet at all.
     let junk = ok(import::upload(&o.db, &o.central, "notes.txt", b"hello", at("2026-06-03")).await);
@@ -247,18 +398,52 @@ async fn each_bad_row_is_named_and_nothing_is_imported() {
 #[tokio::test]
 async fn exports_and_imports_keep_to_the_callers_scope() {
     let o = office().await;
-    ok(ledger::register_item(&o.db, &o.central, &new_item(&o.unit, "超编进人 2 名", "over_establishment", "inspection_tour", "2026-05-12", "2026-12-31"), at("2026-06-02")).await);
+    ok(ledger::register_item(
+        &o.db,
+        &o.central,
+        &new_item(
+            &o.unit,
+            "超编进人 2 名",
+            "over_establishment",
+            "inspection_tour",
+            "2026-05-12",
+            "2026-12-31",
+        ),
+        at("2026-06-02"),
+    )
+    .await);
     let filter = ItemFilter::default();
     let now = at("2026-06-02");
-    assert_eq!(ok(export::export_ledger(&o.db, &o.head, &filter, now, &o.dir).await).1, 1);
-    assert_eq!(ok(export::export_ledger(&o.db, &o.district, &filter, now, &o.dir).await).1, 1);
-    assert_eq!(ok(export::export_ledger(&o.db, &o.other_head, &filter, now, &o.dir).await).1, 0);
-    assert!(export::export_ledger(&o.db, &o.admin, &filter, now, &o.dir).await.is_err());
+    assert_eq!(
+        ok(export::export_ledger(&o.db, &o.head, &filter, now, &o.dir).await).1,
+        1
+    );
+    assert_eq!(
+        ok(export::export_ledger(&o.db, &o.district, &filter, now, &o.dir).await).1,
+        1
+    );
+    assert_eq!(
+        ok(export::export_ledger(&o.db, &o.other_head, &filter, now, &o.dir).await).1,
+        0
+    );
+    assert!(
+        export::export_ledger(&o.db, &o.admin, &filter, now, &o.dir)
+            .await
+            .is_err()
+    );
     // Only those who register may import; a batch is its uploader's.
-    assert_eq!(import::upload(&o.db, &o.district, "x.xlsx", &bad_sheet(), now).await, Err(AppError::Forbidden));
+    assert_eq!(
+        import::upload(&o.db, &o.district, "x.xlsx", &bad_sheet(), now).await,
+        Err(AppError::Forbidden)
+    );
     let batch = ok(import::upload(&o.db, &o.central, "x.xlsx", &bad_sheet(), now).await);
     let division = user(&o.db, "division", "business_division", "", "").await;
-    assert_eq!(import::preview(&o.db, &division, &batch).await.map(|p| p.batch), Err(AppError::NotFound));
+    assert_eq!(
+        import::preview(&o.db, &division, &batch)
+            .await
+            .map(|p| p.batch),
+        Err(AppError::NotFound)
+    );
     let _ = std::fs::remove_dir_all(&o.dir);
 }
 
@@ -266,10 +451,26 @@ async fn exports_and_imports_keep_to_the_callers_scope() {
 async fn a_large_export_goes_out_in_batches() {
     let o = office().await;
     let inputs: Vec<NewItem> = (0..2_345)
-        .map(|i| new_item(&o.unit, &format!("超编进人第 {i} 批"), "over_establishment", "inspection_tour", "2026-05-12", "2026-12-31"))
+        .map(|i| {
+            new_item(
+                &o.unit,
+                &format!("超编进人第 {i} 批"),
+                "over_establishment",
+                "inspection_tour",
+                "2026-05-12",
+                "2026-12-31",
+            )
+        })
         .collect();
     ok(ledger::register_many(&o.db, &o.central, &inputs, "generated", at("2026-06-02")).await);
-    let (path, count) = ok(export::export_ledger(&o.db, &o.central, &ItemFilter::default(), at("2026-06-02"), &o.dir).await);
+    let (path, count) = ok(export::export_ledger(
+        &o.db,
+        &o.central,
+        &ItemFilter::default(),
+        at("2026-06-02"),
+        &o.dir,
+    )
+    .await);
     assert_eq!(count, 2_345);
     let rows = sheet(&std::fs::read(&path).unwrap_or_else(|e| panic!("{e}")));
     assert_eq!(rows.len(), 2_346);

@@ -66,9 +66,13 @@ async fn city() -> City {
     let xinghua = user(&db, "xinghua", "district_office", &xh, "").await;
     let head = user(&db, "head", "unit_head", "", &u_hl).await;
     let closed = |deadline: &str, on: &str, on_time: bool| {
-        format!("status = 'closed', approved_deadline = '{deadline}', closed_on = '{on}', closed_on_time = {on_time}")
+        format!(
+            "status = 'closed', approved_deadline = '{deadline}', closed_on = '{on}', closed_on_time = {on_time}"
+        )
     };
-    let open = |status: &str, deadline: &str| format!("status = '{status}', approved_deadline = '{deadline}'");
+    let open = |status: &str, deadline: &str| {
+        format!("status = '{status}', approved_deadline = '{deadline}'")
+    };
     let mut items = Vec::new();
     for (unit, state) in [
         (&u_xh, closed("2026-09-30", "2026-09-20", true)),
@@ -102,25 +106,48 @@ async fn the_figures_of_a_known_fixture_equal_the_hand_count() {
     let d = ok(stats::dashboard(&c.db, &c.central, friday()).await);
     let t = d.totals;
     assert_eq!(
-        (t.found, t.closed, t.closed_on_time, t.open, t.overdue, t.due_this_week),
+        (
+            t.found,
+            t.closed,
+            t.closed_on_time,
+            t.open,
+            t.overdue,
+            t.due_this_week
+        ),
         (8, 3, 2, 5, 3, 2)
     );
     assert_eq!(t.on_time_permille(), Some(666));
-    assert_eq!((d.week_from.as_str(), d.week_to.as_str()), ("2026-11-23", "2026-11-29"));
+    assert_eq!(
+        (d.week_from.as_str(), d.week_to.as_str()),
+        ("2026-11-23", "2026-11-29")
+    );
     let districts = &d.splits[0];
     assert_eq!(districts.dimension, "district");
     let xh = &districts.rows[0];
-    assert_eq!((xh.label.as_str(), xh.label_en.as_str()), ("兴化市", "Xinghua"));
-    assert_eq!((xh.figures.found, xh.figures.closed, xh.figures.open), (4, 2, 2));
+    assert_eq!(
+        (xh.label.as_str(), xh.label_en.as_str()),
+        ("兴化市", "Xinghua")
+    );
+    assert_eq!(
+        (xh.figures.found, xh.figures.closed, xh.figures.open),
+        (4, 2, 2)
+    );
     // The withdrawn-only district found nothing.
     assert!(districts.rows.iter().all(|r| r.label != "高港区"));
     assert!(d.concentration.flagged);
     assert_eq!(d.concentration.top_two_permille, 800);
-    let categories = d.splits.iter().find(|s| s.dimension == "category").unwrap_or_else(|| panic!("no split"));
+    let categories = d
+        .splits
+        .iter()
+        .find(|s| s.dimension == "category")
+        .unwrap_or_else(|| panic!("no split"));
     assert_eq!(categories.rows[0].label, "超编进人");
     assert_eq!(categories.rows[0].figures.found, 8);
     let november = d.trend.last().unwrap_or_else(|| panic!("no trend"));
-    assert_eq!((november.month.as_str(), november.overdue_at_end), ("2026-11", 3));
+    assert_eq!(
+        (november.month.as_str(), november.overdue_at_end),
+        ("2026-11", 3)
+    );
 }
 
 #[tokio::test]
@@ -129,9 +156,16 @@ async fn a_district_office_sees_its_district_and_a_unit_nothing() {
     let d = ok(stats::dashboard(&c.db, &c.xinghua, friday()).await);
     assert_eq!((d.totals.found, d.totals.open, d.totals.overdue), (4, 2, 1));
     assert_eq!(d.scope_name, "兴化市");
-    assert_eq!(stats::dashboard(&c.db, &c.head, friday()).await, Err(AppError::Forbidden));
+    assert_eq!(
+        stats::dashboard(&c.db, &c.head, friday()).await,
+        Err(AppError::Forbidden)
+    );
     // Snapshots are the city's: a district office is not offered them, nor may it freeze.
-    assert!(ok(stats::view(&c.db, &c.xinghua, "", friday()).await).snapshots.is_empty());
+    assert!(
+        ok(stats::view(&c.db, &c.xinghua, "", friday()).await)
+            .snapshots
+            .is_empty()
+    );
     assert_eq!(
         stats::freeze(&c.db, Some(&c.xinghua), None, friday()).await,
         Err(AppError::Forbidden)
@@ -150,15 +184,26 @@ async fn a_snapshot_is_unchanged_by_later_edits() {
         .unwrap_or_else(|e| panic!("{e}"));
     let later = at("2026-11-28");
     let live = ok(stats::view(&c.db, &c.central, "", later).await);
-    assert_eq!((live.dashboard.totals.closed, live.dashboard.totals.open), (4, 4));
+    assert_eq!(
+        (live.dashboard.totals.closed, live.dashboard.totals.open),
+        (4, 4)
+    );
     // Live figures compare with the latest snapshot.
-    let (_, before) = live.previous.clone().unwrap_or_else(|| panic!("no snapshot to compare"));
+    let (_, before) = live
+        .previous
+        .clone()
+        .unwrap_or_else(|| panic!("no snapshot to compare"));
     assert_eq!(before.closed, 3);
     let frozen = ok(stats::view(&c.db, &c.central, &id, later).await);
-    assert_eq!((frozen.dashboard.totals.closed, frozen.dashboard.totals.open), (3, 5));
+    assert_eq!(
+        (frozen.dashboard.totals.closed, frozen.dashboard.totals.open),
+        (3, 5)
+    );
     assert_eq!(frozen.dashboard.today, "2026-11-27");
     assert_eq!(
-        stats::view(&c.db, &c.central, "nonexistent", later).await.map(|v| v.dashboard.totals),
+        stats::view(&c.db, &c.central, "nonexistent", later)
+            .await
+            .map(|v| v.dashboard.totals),
         Err(AppError::NotFound)
     );
 }
@@ -166,10 +211,16 @@ async fn a_snapshot_is_unchanged_by_later_edits() {
 #[tokio::test]
 async fn the_month_is_frozen_once_on_the_first_days_of_the_next() {
     let c = city().await;
-    assert_eq!(ok(stats::monthly_snapshot(&c.db, at("2026-11-27")).await), None);
+    assert_eq!(
+        ok(stats::monthly_snapshot(&c.db, at("2026-11-27")).await),
+        None
+    );
     let first = ok(stats::monthly_snapshot(&c.db, at("2026-12-01")).await);
     assert_eq!(first.as_deref(), Some("m2026-11"));
-    assert_eq!(ok(stats::monthly_snapshot(&c.db, at("2026-12-02")).await), None);
+    assert_eq!(
+        ok(stats::monthly_snapshot(&c.db, at("2026-12-02")).await),
+        None
+    );
     let view = ok(stats::view(&c.db, &c.central, "", at("2026-12-02")).await);
     assert_eq!(view.snapshots.len(), 1);
     assert_eq!(view.snapshots[0].label, "2026-11");

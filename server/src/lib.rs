@@ -46,9 +46,18 @@ pub fn router(state: AppState) -> Router {
             post(app::ledger::files::report_progress),
         )
         .route("/files/{id}", get(app::ledger::files::download))
-        .route(app::exchange::EXPORT_PATH, get(app::exchange::http::ledger_export))
-        .route(app::exchange::STATS_EXPORT_PATH, get(app::exchange::http::stats_export))
-        .route(app::exchange::IMPORT_PATH, post(app::exchange::http::import_upload))
+        .route(
+            app::exchange::EXPORT_PATH,
+            get(app::exchange::http::ledger_export),
+        )
+        .route(
+            app::exchange::STATS_EXPORT_PATH,
+            get(app::exchange::http::stats_export),
+        )
+        .route(
+            app::exchange::IMPORT_PATH,
+            post(app::exchange::http::import_upload),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(
             app::ledger::files::REPORT_BODY_LIMIT,
         ))

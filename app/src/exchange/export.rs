@@ -79,7 +79,10 @@ pub async fn export_ledger(
     workbook.set_tempdir(dir).map_err(xlsx_err)?;
     let ws = workbook.add_worksheet_with_constant_memory();
     ws.set_name("问题台账").map_err(xlsx_err)?;
-    for (c, width) in [6, 24, 10, 20, 10, 48, 16, 12, 12, 12, 40, 40, 12, 12, 8, 14].iter().enumerate() {
+    for (c, width) in [6, 24, 10, 20, 10, 48, 16, 12, 12, 12, 40, 40, 12, 12, 8, 14]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(c as u16, *width).map_err(xlsx_err)?;
     }
     header(ws, &COLUMNS).map_err(xlsx_err)?;
@@ -132,7 +135,8 @@ pub async fn export_ledger(
             ];
             for (c, text) in cells.iter().enumerate() {
                 if !text.is_empty() {
-                    ws.write_string(line, (c + 1) as u16, *text).map_err(xlsx_err)?;
+                    ws.write_string(line, (c + 1) as u16, *text)
+                        .map_err(xlsx_err)?;
                 }
             }
         }
@@ -141,20 +145,37 @@ pub async fn export_ledger(
             _ => break,
         }
     }
-    let path = dir.join(format!("export-{}-{}.xlsx", std::process::id(), now.timestamp_nanos_opt().unwrap_or(0)));
+    let path = dir.join(format!(
+        "export-{}-{}.xlsx",
+        std::process::id(),
+        now.timestamp_nanos_opt().unwrap_or(0)
+    ));
     workbook.save(&path).map_err(xlsx_err)?;
     Ok((path, written))
 }
 
 /// The dashboard's tables as a workbook: totals, each split, the trend.
 pub fn export_stats(d: &Dashboard) -> Result<Vec<u8>, AppError> {
-    const FIGURES: [&str; 8] = ["", "发现问题", "已销号", "按期销号", "按期销号率", "未销号", "逾期", "本周到期"];
+    const FIGURES: [&str; 8] = [
+        "",
+        "发现问题",
+        "已销号",
+        "按期销号",
+        "按期销号率",
+        "未销号",
+        "逾期",
+        "本周到期",
+    ];
     let rate = |f: &crate::stats::Figures| {
         f.on_time_permille()
             .map(crate::stats::page::percent)
             .unwrap_or_default()
     };
-    let write_row = |ws: &mut Worksheet, row: u32, label: &str, f: &crate::stats::Figures| -> Result<(), XlsxError> {
+    let write_row = |ws: &mut Worksheet,
+                     row: u32,
+                     label: &str,
+                     f: &crate::stats::Figures|
+     -> Result<(), XlsxError> {
         ws.write_string(row, 0, label)?;
         for (c, v) in [f.found, f.closed, f.closed_on_time].iter().enumerate() {
             ws.write_number(row, (c + 1) as u16, *v as f64)?;
@@ -172,7 +193,11 @@ pub fn export_stats(d: &Dashboard) -> Result<Vec<u8>, AppError> {
             ws.set_name("总体")?;
             header(ws, &FIGURES)?;
             ws.set_column_width(0, 24)?;
-            let label = if d.scope_name.is_empty() { "全市" } else { d.scope_name.as_str() };
+            let label = if d.scope_name.is_empty() {
+                "全市"
+            } else {
+                d.scope_name.as_str()
+            };
             write_row(ws, 1, label, &d.totals)?;
         }
         for split in &d.splits {

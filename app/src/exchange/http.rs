@@ -23,20 +23,29 @@ fn error_response(e: AppError) -> Response {
 
 fn attachment(name: &str) -> String {
     let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
-    format!("attachment; filename*=UTF-8''{}", encoded.replace('+', "%20"))
+    format!(
+        "attachment; filename*=UTF-8''{}",
+        encoded.replace('+', "%20")
+    )
 }
 
 fn xlsx_headers(res: &mut Response, name: &str) {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(v) = HeaderValue::from_str(&attachment(name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
 }
 
-/// `GET /ledger/export.xlsx?…`: the ledger page's filters, every matching item in the
+/// `GET /ledger/export?…`: the ledger page's filters, every matching item in the
 /// caller's scope. The file is written to a temporary folder, opened, unlinked and
 /// streamed, so neither the rows nor the file are ever all in memory.
 pub async fn ledger_export(
@@ -65,8 +74,11 @@ pub async fn ledger_export(
     res
 }
 
-/// `GET /dashboard/export.xlsx`: the statistics tables of the caller's dashboard.
-pub async fn stats_export(Extension(db): Extension<Db>, user: Option<Extension<SessionUser>>) -> Response {
+/// `GET /dashboard/export`: the statistics tables of the caller's dashboard.
+pub async fn stats_export(
+    Extension(db): Extension<Db>,
+    user: Option<Extension<SessionUser>>,
+) -> Response {
     let Some(Extension(user)) = user else {
         return error_response(AppError::NotSignedIn);
     };
@@ -107,7 +119,10 @@ pub async fn import_upload(
         Some((name, bytes)) if !bytes.is_empty() => {
             import::upload(&db, &user, &name, &bytes, chrono::Utc::now()).await
         }
-        _ => Err(AppError::invalid(crate::error::Field::Files, crate::error::Problem::Required)),
+        _ => Err(AppError::invalid(
+            crate::error::Field::Files,
+            crate::error::Problem::Required,
+        )),
     };
     match result {
         Ok(batch) => Redirect::to(&format!("/ledger/import?batch={batch}")).into_response(),

@@ -84,7 +84,13 @@ pub struct Lookup {
 pub fn owner_parts(text: &str) -> (String, String) {
     let cleaned: String = text
         .chars()
-        .map(|c| if matches!(c, '(' | ')' | '（' | '）' | ',' | '，' | '/') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '(' | ')' | '（' | '）' | ',' | '，' | '/') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut name = Vec::new();
     let mut phone = String::new();
@@ -111,12 +117,20 @@ pub fn check_rows(
     let skip = grid
         .iter()
         .take(10)
-        .position(|r| r.iter().any(|h| h.trim() == COLUMNS[1] || h.trim().eq_ignore_ascii_case(COLUMNS_EN[1])))
+        .position(|r| {
+            r.iter()
+                .any(|h| h.trim() == COLUMNS[1] || h.trim().eq_ignore_ascii_case(COLUMNS_EN[1]))
+        })
         .unwrap_or(0);
     let grid = &grid[skip..];
     let first_row = first_row + skip;
     let Some(head) = grid.first() else {
-        problems.push(RowProblem { row: first_row, column: String::new(), problem: "no_rows".into(), value: String::new() });
+        problems.push(RowProblem {
+            row: first_row,
+            column: String::new(),
+            problem: "no_rows".into(),
+            value: String::new(),
+        });
         return (Vec::new(), problems);
     };
     // Columns by their header, Chinese or English.
@@ -131,23 +145,42 @@ pub fn check_rows(
             at.insert(i, p);
         }
     }
-    let missing: Vec<usize> = needed.iter().copied().filter(|i| !at.contains_key(i)).collect();
+    let missing: Vec<usize> = needed
+        .iter()
+        .copied()
+        .filter(|i| !at.contains_key(i))
+        .collect();
     if !missing.is_empty() {
         for i in missing {
-            problems.push(RowProblem { row: first_row, column: COLUMNS[i].into(), problem: "missing_column".into(), value: String::new() });
+            problems.push(RowProblem {
+                row: first_row,
+                column: COLUMNS[i].into(),
+                problem: "missing_column".into(),
+                value: String::new(),
+            });
         }
         return (Vec::new(), problems);
     }
     let mut items = Vec::new();
     for (offset, cells) in grid.iter().enumerate().skip(1) {
         let row = first_row + offset;
-        let cell = |i: usize| at.get(&i).and_then(|p| cells.get(*p)).map(|s| s.trim().to_string()).unwrap_or_default();
+        let cell = |i: usize| {
+            at.get(&i)
+                .and_then(|p| cells.get(*p))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
         if needed.iter().all(|i| cell(*i).is_empty()) {
             continue; // a blank line
         }
         let before = problems.len();
         let mut flag = |i: usize, problem: &str, value: String| {
-            problems.push(RowProblem { row, column: COLUMNS[i].into(), problem: problem.into(), value });
+            problems.push(RowProblem {
+                row,
+                column: COLUMNS[i].into(),
+                problem: problem.into(),
+                value,
+            });
         };
         for i in needed {
             if cell(i).is_empty() {
@@ -158,12 +191,16 @@ pub fn check_rows(
         if unit.is_none() && !cell(1).is_empty() {
             flag(1, "unknown_unit", cell(1));
         }
-        if let (Some((_, district)), false) = (unit, cell(2).is_empty()) {
-            if *district != cell(2) {
-                flag(2, "district_mismatch", cell(2));
-            }
+        if let (Some((_, district)), false) = (unit, cell(2).is_empty())
+            && *district != cell(2)
+        {
+            flag(2, "district_mismatch", cell(2));
         }
-        let code = |map: &HashMap<String, String>, text: String| map.get(&text).cloned().or_else(|| map.get(&text.to_lowercase()).cloned());
+        let code = |map: &HashMap<String, String>, text: String| {
+            map.get(&text)
+                .cloned()
+                .or_else(|| map.get(&text.to_lowercase()).cloned())
+        };
         let category = code(&lookup.categories, cell(3));
         if category.is_none() && !cell(3).is_empty() {
             flag(3, "unknown_category", cell(3));
@@ -187,17 +224,21 @@ pub fn check_rows(
         if deadline.is_none() && !cell(8).is_empty() {
             flag(8, "bad_date", cell(8));
         }
-        if let (Some(f), Some(d)) = (found, deadline) {
-            if d < f {
-                flag(8, "deadline_before_found", cell(8));
-            }
+        if let (Some(f), Some(d)) = (found, deadline)
+            && d < f
+        {
+            flag(8, "deadline_before_found", cell(8));
         }
         let (owner, phone) = owner_parts(&cell(9));
         if let (Some((unit_key, _)), false) = (unit, owner.is_empty()) {
             let matches: Vec<&(String, String)> = lookup
                 .people
                 .get(unit_key)
-                .map(|p| p.iter().filter(|(n, ph)| *n == owner && (phone.is_empty() || *ph == phone)).collect())
+                .map(|p| {
+                    p.iter()
+                        .filter(|(n, ph)| *n == owner && (phone.is_empty() || *ph == phone))
+                        .collect()
+                })
                 .unwrap_or_default();
             match matches.len() {
                 0 => flag(9, "unknown_owner", cell(9)),
@@ -221,22 +262,41 @@ pub fn check_rows(
         };
         // The ledger's own rules have the last word (lengths, dates).
         if let Err(AppError::Validation { field, .. }) = crate::ledger::rules::valid_item(&item) {
-            problems.push(RowProblem { row, column: String::new(), problem: format!("rule:{}", field.as_str()), value: String::new() });
+            problems.push(RowProblem {
+                row,
+                column: String::new(),
+                problem: format!("rule:{}", field.as_str()),
+                value: String::new(),
+            });
             continue;
         }
         items.push((row, item));
     }
     if items.is_empty() && problems.is_empty() {
-        problems.push(RowProblem { row: first_row + 1, column: String::new(), problem: "no_rows".into(), value: String::new() });
+        problems.push(RowProblem {
+            row: first_row + 1,
+            column: String::new(),
+            problem: "no_rows".into(),
+            value: String::new(),
+        });
     }
     (items, problems)
 }
 
 /// The grid of the first sheet, as text, and the spreadsheet row of its first line.
 pub fn read_sheet(bytes: &[u8]) -> Result<(Vec<Vec<String>>, usize), RowProblem> {
-    let unreadable = || RowProblem { row: 0, column: String::new(), problem: "unreadable".into(), value: String::new() };
-    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|_| unreadable())?;
-    let range = book.worksheet_range_at(0).ok_or_else(unreadable)?.map_err(|_| unreadable())?;
+    let unreadable = || RowProblem {
+        row: 0,
+        column: String::new(),
+        problem: "unreadable".into(),
+        value: String::new(),
+    };
+    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+        .map_err(|_| unreadable())?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(unreadable)?
+        .map_err(|_| unreadable())?;
     let first_row = range.start().map_or(1, |(r, _)| r as usize + 1);
     let start_col = range.start().map_or(0, |(_, c)| c as usize);
     let grid: Vec<Vec<String>> = range
@@ -292,14 +352,29 @@ async fn lookup(db: &Db) -> Result<Lookup, AppError> {
             map.insert(e.code.clone(), e.code);
         }
     }
-    for n in [crate::ledger::lifecycle::Nature::Violation, crate::ledger::lifecycle::Nature::PolicyCaused] {
+    for n in [
+        crate::ledger::lifecycle::Nature::Violation,
+        crate::ledger::lifecycle::Nature::PolicyCaused,
+    ] {
         let code = n.as_str().to_string();
-        l.natures.insert(crate::ui::labels::nature_label(crate::i18n::Locale::zh, n), code.clone());
-        l.natures.insert(crate::ui::labels::nature_label(crate::i18n::Locale::en, n).to_lowercase(), code.clone());
+        l.natures.insert(
+            crate::ui::labels::nature_label(crate::i18n::Locale::zh, n),
+            code.clone(),
+        );
+        l.natures.insert(
+            crate::ui::labels::nature_label(crate::i18n::Locale::en, n).to_lowercase(),
+            code.clone(),
+        );
         l.natures.insert(code.clone(), code);
     }
     // The words offices write in their own sheets.
-    for (word, code) in [("违规问题", "violation"), ("违规", "violation"), ("政策性问题", "policy_caused"), ("政策性", "policy_caused"), ("历史遗留问题", "policy_caused")] {
+    for (word, code) in [
+        ("违规问题", "violation"),
+        ("违规", "violation"),
+        ("政策性问题", "policy_caused"),
+        ("政策性", "policy_caused"),
+        ("历史遗留问题", "policy_caused"),
+    ] {
         l.natures.insert(word.to_string(), code.to_string());
     }
     Ok(l)
@@ -323,12 +398,20 @@ pub async fn upload(
 ) -> Result<String, AppError> {
     may_import(user)?;
     if bytes.len() > MAX_BYTES {
-        return Err(AppError::invalid(crate::error::Field::Files, crate::error::Problem::FileTooLarge { max_mb: 10 }));
+        return Err(AppError::invalid(
+            crate::error::Field::Files,
+            crate::error::Problem::FileTooLarge { max_mb: 10 },
+        ));
     }
     let (items, problems) = match read_sheet(bytes) {
         Ok((grid, first_row)) if grid.len() > MAX_ROWS => (
             Vec::new(),
-            vec![RowProblem { row: first_row + MAX_ROWS + 1, column: String::new(), problem: "too_many_rows".into(), value: MAX_ROWS.to_string() }],
+            vec![RowProblem {
+                row: first_row + MAX_ROWS + 1,
+                column: String::new(),
+                problem: "too_many_rows".into(),
+                value: MAX_ROWS.to_string(),
+            }],
         ),
         Ok((grid, first_row)) => check_rows(&grid, first_row, &lookup(db).await?),
         Err(p) => (Vec::new(), vec![p]),
@@ -342,12 +425,19 @@ pub async fn upload(
         .bind(("me", record("user", &user.id)))
         .bind(("file", file_name.chars().take(120).collect::<String>()))
         .bind(("now", now))
-        .bind(("rows", serde_json::to_string(&rows).map_err(AppError::internal)?))
-        .bind(("problems", serde_json::to_string(&problems).map_err(AppError::internal)?))
+        .bind((
+            "rows",
+            serde_json::to_string(&rows).map_err(AppError::internal)?,
+        ))
+        .bind((
+            "problems",
+            serde_json::to_string(&problems).map_err(AppError::internal)?,
+        ))
         .await?
         .check()?
         .take(0)?;
-    id.map(|i| key_of(&i)).ok_or_else(|| AppError::internal("import batch not stored"))
+    id.map(|i| key_of(&i))
+        .ok_or_else(|| AppError::internal("import batch not stored"))
 }
 
 #[derive(SurrealValue)]
@@ -368,16 +458,22 @@ async fn batch(db: &Db, user: &SessionUser, id: &str) -> Result<Batch, AppError>
         .await?
         .take(0)?;
     // Someone else's upload is not found.
-    b.filter(|b| key_of(&b.by) == user.id).ok_or(AppError::NotFound)
+    b.filter(|b| key_of(&b.by) == user.id)
+        .ok_or(AppError::NotFound)
 }
 
 /// The preview of an uploaded batch.
 pub async fn preview(db: &Db, user: &SessionUser, id: &str) -> Result<ImportPreview, AppError> {
     let b = batch(db, user, id).await?;
     let rows: Vec<(usize, NewItem)> = serde_json::from_str(&b.rows).map_err(AppError::internal)?;
-    let problems: Vec<RowProblem> = serde_json::from_str(&b.problems).map_err(AppError::internal)?;
+    let problems: Vec<RowProblem> =
+        serde_json::from_str(&b.problems).map_err(AppError::internal)?;
     let lookup = lookup(db).await?;
-    let unit_names: HashMap<&String, &String> = lookup.units.iter().map(|(name, (key, _))| (key, name)).collect();
+    let unit_names: HashMap<&String, &String> = lookup
+        .units
+        .iter()
+        .map(|(name, (key, _))| (key, name))
+        .collect();
     Ok(ImportPreview {
         batch: id.trim().to_string(),
         file_name: b.file_name,
@@ -385,7 +481,10 @@ pub async fn preview(db: &Db, user: &SessionUser, id: &str) -> Result<ImportPrev
             .into_iter()
             .map(|(row, i)| PreviewRow {
                 row,
-                unit_name: unit_names.get(&i.unit).map(|s| s.to_string()).unwrap_or_default(),
+                unit_name: unit_names
+                    .get(&i.unit)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
                 category: i.category,
                 nature: i.nature,
                 description: i.description,
@@ -400,12 +499,18 @@ pub async fn preview(db: &Db, user: &SessionUser, id: &str) -> Result<ImportPrev
 }
 
 /// Register every item of a batch without problems, all or nothing, once.
-pub async fn confirm(db: &Db, user: &SessionUser, id: &str, now: DateTime<Utc>) -> Result<Vec<String>, AppError> {
+pub async fn confirm(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
     let b = batch(db, user, id).await?;
     if !b.imported.is_empty() {
         return Ok(b.imported);
     }
-    let problems: Vec<RowProblem> = serde_json::from_str(&b.problems).map_err(AppError::internal)?;
+    let problems: Vec<RowProblem> =
+        serde_json::from_str(&b.problems).map_err(AppError::internal)?;
     let rows: Vec<(usize, NewItem)> = serde_json::from_str(&b.rows).map_err(AppError::internal)?;
     if !problems.is_empty() || rows.is_empty() {
         return Err(AppError::WrongState);
@@ -427,11 +532,20 @@ mod tests {
 
     fn lookup() -> Lookup {
         let mut l = Lookup::default();
-        l.units.insert("海陵区教育局".into(), ("u1".into(), "海陵区".into()));
-        l.categories.insert("超编进人".into(), "over_establishment".into());
+        l.units
+            .insert("海陵区教育局".into(), ("u1".into(), "海陵区".into()));
+        l.categories
+            .insert("超编进人".into(), "over_establishment".into());
         l.sources.insert("巡察".into(), "inspection_tour".into());
         l.natures.insert("违规问题".into(), "violation".into());
-        l.people.insert("u1".into(), vec![("周志明".into(), "13800000001".into()), ("王芳".into(), "13800000002".into()), ("王芳".into(), "13800000003".into())]);
+        l.people.insert(
+            "u1".into(),
+            vec![
+                ("周志明".into(), "13800000001".into()),
+                ("王芳".into(), "13800000002".into()),
+                ("王芳".into(), "13800000003".into()),
+            ],
+        );
         l
     }
 
@@ -441,7 +555,24 @@ mod tests {
             .collect()
     }
 
-    const GOOD: [&str; 16] = ["1", "海陵区教育局", "海陵区", "超编进人", "违规问题", "超编进人 2 名", "巡察", "2026-06-10", "2026年12月31日", "周志明", "", "", "", "", "", ""];
+    const GOOD: [&str; 16] = [
+        "1",
+        "海陵区教育局",
+        "海陵区",
+        "超编进人",
+        "违规问题",
+        "超编进人 2 名",
+        "巡察",
+        "2026-06-10",
+        "2026年12月31日",
+        "周志明",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ];
 
     #[test]
     fn a_good_row_becomes_an_item() {
@@ -450,7 +581,14 @@ mod tests {
         assert_eq!(items.len(), 1);
         let (row, item) = &items[0];
         assert_eq!(*row, 2);
-        assert_eq!((item.unit.as_str(), item.category.as_str(), item.deadline.as_str()), ("u1", "over_establishment", "2026-12-31"));
+        assert_eq!(
+            (
+                item.unit.as_str(),
+                item.category.as_str(),
+                item.deadline.as_str()
+            ),
+            ("u1", "over_establishment", "2026-12-31")
+        );
     }
 
     #[test]
@@ -469,11 +607,34 @@ mod tests {
         by_phone[9] = "王芳(13800000003)";
         let mut wrong_district = GOOD;
         wrong_district[2] = "高港区";
-        let (items, problems) = check_rows(&grid(&[GOOD, unknown_unit, bad_date, missing, owner, ambiguous, by_phone, wrong_district]), 1, &lookup());
-        let got: Vec<(usize, &str)> = problems.iter().map(|p| (p.row, p.problem.as_str())).collect();
+        let (items, problems) = check_rows(
+            &grid(&[
+                GOOD,
+                unknown_unit,
+                bad_date,
+                missing,
+                owner,
+                ambiguous,
+                by_phone,
+                wrong_district,
+            ]),
+            1,
+            &lookup(),
+        );
+        let got: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.row, p.problem.as_str()))
+            .collect();
         assert_eq!(
             got,
-            [(3, "unknown_unit"), (4, "bad_date"), (5, "missing"), (6, "unknown_owner"), (7, "ambiguous_owner"), (9, "district_mismatch")]
+            [
+                (3, "unknown_unit"),
+                (4, "bad_date"),
+                (5, "missing"),
+                (6, "unknown_owner"),
+                (7, "ambiguous_owner"),
+                (9, "district_mismatch")
+            ]
         );
         assert_eq!(items.iter().map(|(r, _)| *r).collect::<Vec<_>>(), [2, 8]);
     }
@@ -482,7 +643,11 @@ mod tests {
     fn a_sheet_without_the_needed_columns_says_which() {
         let g = vec![vec!["单位".to_string(), "问题描述".to_string()]];
         let (_, problems) = check_rows(&g, 1, &lookup());
-        assert!(problems.iter().any(|p| p.problem == "missing_column" && p.column == "整改时限"));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.problem == "missing_column" && p.column == "整改时限")
+        );
     }
 
     #[test]
@@ -494,6 +659,9 @@ mod tests {
         assert_eq!(d("46183").as_deref(), Some("2026-06-10"));
         assert_eq!(d("2026"), None);
         assert_eq!(d("明天"), None);
-        assert_eq!(owner_parts("周志明（13800000001）"), ("周志明".to_string(), "13800000001".to_string()));
+        assert_eq!(
+            owner_parts("周志明（13800000001）"),
+            ("周志明".to_string(), "13800000001".to_string())
+        );
     }
 }

@@ -15,23 +15,51 @@ use serde::{Deserialize, Serialize};
 
 /// The ledger sheet's columns, as the offices' ledgers have them.
 pub const COLUMNS: [&str; 16] = [
-    "序号", "单位", "所属地区", "问题类型", "问题性质", "问题描述", "发现来源", "发现时间",
-    "整改时限", "第一责任人", "整改措施", "整改进展", "状态", "销号时间", "是否按期", "台账编号",
+    "序号",
+    "单位",
+    "所属地区",
+    "问题类型",
+    "问题性质",
+    "问题描述",
+    "发现来源",
+    "发现时间",
+    "整改时限",
+    "第一责任人",
+    "整改措施",
+    "整改进展",
+    "状态",
+    "销号时间",
+    "是否按期",
+    "台账编号",
 ];
 
 /// The same columns in English (an English sheet imports too).
 pub const COLUMNS_EN: [&str; 16] = [
-    "No.", "Unit", "District", "Category", "Nature", "Description", "Source", "Found on",
-    "Deadline", "Responsible person", "Measures", "Progress", "Status", "Closed on", "On time",
+    "No.",
+    "Unit",
+    "District",
+    "Category",
+    "Nature",
+    "Description",
+    "Source",
+    "Found on",
+    "Deadline",
+    "Responsible person",
+    "Measures",
+    "Progress",
+    "Status",
+    "Closed on",
+    "On time",
     "Ledger number",
 ];
 
 /// Where the import form posts its file (multipart).
 pub const IMPORT_PATH: &str = "/api/import_ledger";
-/// Where the ledger export is downloaded (with the ledger page's filters as query).
-pub const EXPORT_PATH: &str = "/ledger/export.xlsx";
+/// Where the ledger export is downloaded (with the ledger page's filters as query). No
+/// dot in the path: the session layer takes dotted paths for static files.
+pub const EXPORT_PATH: &str = "/ledger/export";
 /// Where the statistics tables are downloaded.
-pub const STATS_EXPORT_PATH: &str = "/dashboard/export.xlsx";
+pub const STATS_EXPORT_PATH: &str = "/dashboard/export";
 
 /// What is wrong with one row of an imported sheet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,9 +57,16 @@ pub fn ImportPage() -> impl IntoView {
     }
     let i18n = use_i18n();
     let batch = query_value("batch");
-    let preview = Resource::new(move || batch.clone(), |b| async move {
-        if b.is_empty() { Ok(None) } else { import_batch(b).await.map(Some) }
-    });
+    let preview = Resource::new(
+        move || batch.clone(),
+        |b| async move {
+            if b.is_empty() {
+                Ok(None)
+            } else {
+                import_batch(b).await.map(Some)
+            }
+        },
+    );
     view! {
         <AppFrame user>
             <h1>{t!(i18n, import.title)}</h1>

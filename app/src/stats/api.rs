@@ -23,5 +23,11 @@ pub async fn freeze_dashboard() -> Result<(), AppError> {
             .map(|_| ())
     }
     .await;
-    crate::web::finish_form(result, "/dashboard", &[("frozen", "1".into())], "/dashboard", &[])
+    crate::web::finish_form(
+        result,
+        "/dashboard",
+        &[("frozen", "1".into())],
+        "/dashboard",
+        &[],
+    )
 }

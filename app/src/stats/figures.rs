@@ -121,7 +121,11 @@ pub fn concentration(by_district: &Split) -> Concentration {
             label: r.label.clone(),
             label_en: r.label_en.clone(),
             open: r.figures.open,
-            permille: if total > 0 { r.figures.open * 1000 / total } else { 0 },
+            permille: if total > 0 {
+                r.figures.open * 1000 / total
+            } else {
+                0
+            },
         })
         .collect();
     shares.sort_by(|a, b| b.open.cmp(&a.open).then(a.label.cmp(&b.label)));
@@ -223,7 +227,14 @@ mod tests {
         let today = d("2026-11-27").unwrap_or_default();
         let f = figures(&fixture(), today);
         assert_eq!(
-            (f.found, f.closed, f.closed_on_time, f.open, f.overdue, f.due_this_week),
+            (
+                f.found,
+                f.closed,
+                f.closed_on_time,
+                f.open,
+                f.overdue,
+                f.due_this_week
+            ),
             (8, 3, 2, 5, 3, 2)
         );
         assert_eq!(f.on_time_permille(), Some(666));
@@ -234,7 +245,13 @@ mod tests {
     fn splits_and_concentration() {
         let today = d("2026-11-27").unwrap_or_default();
         let facts = fixture();
-        let by = split(&facts, today, "district", |x| (x.district.clone(), x.district_name.clone(), x.district.clone()));
+        let by = split(&facts, today, "district", |x| {
+            (
+                x.district.clone(),
+                x.district_name.clone(),
+                x.district.clone(),
+            )
+        });
         let keys: Vec<&str> = by.rows.iter().map(|r| r.key.as_str()).collect();
         // Most found first, then most open; the withdrawn-only district found nothing.
         assert_eq!(keys, ["xh", "tx", "hl"]);
@@ -254,7 +271,9 @@ mod tests {
             .into_iter()
             .map(|k| fact(k, "issued", "2026-12-31", None))
             .collect();
-        let c = concentration(&split(&facts, today, "district", |x| (x.district.clone(), x.district.clone(), x.district.clone())));
+        let c = concentration(&split(&facts, today, "district", |x| {
+            (x.district.clone(), x.district.clone(), x.district.clone())
+        }));
         assert_eq!(c.top_two_permille, 400);
         assert!(!c.flagged);
     }
@@ -264,7 +283,12 @@ mod tests {
         let today = d("2026-11-27").unwrap_or_default();
         let points = trend(&fixture(), today, 6);
         let months: Vec<&str> = points.iter().map(|p| p.month.as_str()).collect();
-        assert_eq!(months, ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]);
+        assert_eq!(
+            months,
+            [
+                "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"
+            ]
+        );
         assert_eq!(points[0].found, 8);
         assert_eq!(points[2].closed, 1);
         assert_eq!(points[3].closed, 1);

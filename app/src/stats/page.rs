@@ -83,7 +83,12 @@ fn SplitTable(dashboard: Dashboard, split: Split) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let rows = if split.dimension == "unit" {
-        split.rows.iter().take(UNIT_ROWS).cloned().collect::<Vec<_>>()
+        split
+            .rows
+            .iter()
+            .take(UNIT_ROWS)
+            .cloned()
+            .collect::<Vec<_>>()
     } else {
         split.rows.clone()
     };
@@ -138,27 +143,35 @@ fn DashboardBody(view: DashboardView) -> impl IntoView {
             </a>
         }
     }).collect_view();
-    let rate = d.totals.on_time_permille().map(percent).unwrap_or_else(|| "–".into());
+    let rate = d
+        .totals
+        .on_time_permille()
+        .map(percent)
+        .unwrap_or_else(|| "–".into());
     let c = d.concentration.clone();
     let bars: Vec<Bar> = c
         .shares
         .iter()
         .enumerate()
         .map(|(i, s)| Bar {
-            label: if l == Locale::en { s.label_en.clone() } else { s.label.clone() },
+            label: if l == Locale::en {
+                s.label_en.clone()
+            } else {
+                s.label.clone()
+            },
             value: s.open,
             href: ledger_href(&d, Some(("district", s.key.as_str())), "open"),
             marked: c.flagged && i < 2,
         })
         .collect();
-    let concentration_chart = bar_chart(&td_string!(l, stats.open_by_district).to_string(), &bars);
+    let concentration_chart = bar_chart(td_string!(l, stats.open_by_district), &bars);
     let trend = trend_chart(
-        &td_string!(l, stats.trend).to_string(),
+        td_string!(l, stats.trend),
         &d.trend,
         [
-            &td_string!(l, stats.found).to_string(),
-            &td_string!(l, stats.closed).to_string(),
-            &td_string!(l, stats.overdue_at_end).to_string(),
+            td_string!(l, stats.found),
+            td_string!(l, stats.closed),
+            td_string!(l, stats.overdue_at_end),
         ],
     );
     let flag = c.flagged.then(|| {
@@ -208,7 +221,10 @@ pub fn DashboardPage() -> impl IntoView {
     let Some(user) = current_user() else {
         return view! { <PageError error=AppError::NotSignedIn /> }.into_any();
     };
-    if !matches!(user.role, Role::CentralOffice | Role::BusinessDivision | Role::DistrictOffice) {
+    if !matches!(
+        user.role,
+        Role::CentralOffice | Role::BusinessDivision | Role::DistrictOffice
+    ) {
         return view! { <PageError error=AppError::Forbidden /> }.into_any();
     }
     let i18n = use_i18n();

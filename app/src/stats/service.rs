@@ -7,8 +7,8 @@ use crate::AppError;
 use crate::auth::{Role, Scope, SessionUser};
 use crate::db::{Db, key_of, record};
 use crate::i18n::Locale;
-use crate::ledger::lifecycle::Nature;
 use crate::ledger::calendar::{format_date, local_stamp, parse_date, today};
+use crate::ledger::lifecycle::Nature;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
@@ -60,7 +60,11 @@ fn nature_names(code: &str) -> (String, String) {
 }
 
 /// The dashboard of the caller's scope on `now`'s day.
-pub async fn dashboard(db: &Db, user: &SessionUser, now: DateTime<Utc>) -> Result<Dashboard, AppError> {
+pub async fn dashboard(
+    db: &Db,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+) -> Result<Dashboard, AppError> {
     let district = district_scope(user)?;
     let rows: Vec<Row> = db
         .query(
@@ -84,21 +88,19 @@ pub async fn dashboard(db: &Db, user: &SessionUser, now: DateTime<Utc>) -> Resul
     };
     let facts: Vec<Fact> = rows
         .into_iter()
-        .map(|r| {
-            Fact {
-                district: key_of(&r.district),
-                district_name: format!("{}\u{1f}{}", r.district_name, r.district_name_en),
-                unit: key_of(&r.unit),
-                unit_name: r.unit_name,
-                category: r.category,
-                source: r.source,
-                nature: r.nature,
-                status: r.status,
-                found_on: parse_date(&r.found_on),
-                approved_deadline: parse_date(&r.approved_deadline),
-                closed_on: r.closed_on.as_deref().and_then(parse_date),
-                closed_on_time: r.closed_on_time,
-            }
+        .map(|r| Fact {
+            district: key_of(&r.district),
+            district_name: format!("{}\u{1f}{}", r.district_name, r.district_name_en),
+            unit: key_of(&r.unit),
+            unit_name: r.unit_name,
+            category: r.category,
+            source: r.source,
+            nature: r.nature,
+            status: r.status,
+            found_on: parse_date(&r.found_on),
+            approved_deadline: parse_date(&r.approved_deadline),
+            closed_on: r.closed_on.as_deref().and_then(parse_date),
+            closed_on_time: r.closed_on_time,
         })
         .collect();
     let day = today(now);
@@ -106,7 +108,11 @@ pub async fn dashboard(db: &Db, user: &SessionUser, now: DateTime<Utc>) -> Resul
     let both = |pair: &str| -> (String, String) {
         let mut it = pair.split('\u{1f}');
         let zh = it.next().unwrap_or_default().to_string();
-        let en = it.next().filter(|s| !s.is_empty()).map(str::to_string).unwrap_or(zh.clone());
+        let en = it
+            .next()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .unwrap_or(zh.clone());
         (zh, en)
     };
     let by_district = figures::split(&facts, day, "district", |x| {
@@ -117,11 +123,19 @@ pub async fn dashboard(db: &Db, user: &SessionUser, now: DateTime<Utc>) -> Resul
         (x.unit.clone(), x.unit_name.clone(), x.unit_name.clone())
     });
     let by_category = figures::split(&facts, day, "category", |x| {
-        let (zh, en) = names.category.get(&x.category).cloned().unwrap_or((x.category.clone(), x.category.clone()));
+        let (zh, en) = names
+            .category
+            .get(&x.category)
+            .cloned()
+            .unwrap_or((x.category.clone(), x.category.clone()));
         (x.category.clone(), zh, en)
     });
     let by_source = figures::split(&facts, day, "source", |x| {
-        let (zh, en) = names.source.get(&x.source).cloned().unwrap_or((x.source.clone(), x.source.clone()));
+        let (zh, en) = names
+            .source
+            .get(&x.source)
+            .cloned()
+            .unwrap_or((x.source.clone(), x.source.clone()));
         (x.source.clone(), zh, en)
     });
     let by_nature = figures::split(&facts, day, "nature", |x| {
@@ -172,10 +186,10 @@ pub async fn freeze(
     month: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    if let Some(u) = user {
-        if u.role != Role::CentralOffice {
-            return Err(AppError::Forbidden);
-        }
+    if let Some(u) = user
+        && u.role != Role::CentralOffice
+    {
+        return Err(AppError::Forbidden);
     }
     // The snapshot is the whole city's, whoever asks.
     let everyone = SessionUser {
@@ -185,7 +199,8 @@ pub async fn freeze(
         role: Role::CentralOffice,
         scope: Scope::Everything,
     };
-    let data = serde_json::to_string(&dashboard(db, &everyone, now).await?).map_err(AppError::internal)?;
+    let data =
+        serde_json::to_string(&dashboard(db, &everyone, now).await?).map_err(AppError::internal)?;
     let (key, label, monthly) = match month {
         Some(m) => (format!("m{m}"), m, true),
         None => (
@@ -263,7 +278,11 @@ pub async fn view(
     };
     let snapshot = snapshot.trim();
     let (dashboard, shown, before) = if snapshot.is_empty() || !city {
-        (dashboard(db, user, now).await?, None, snapshots.first().cloned())
+        (
+            dashboard(db, user, now).await?,
+            None,
+            snapshots.first().cloned(),
+        )
     } else {
         let position = snapshots
             .iter()

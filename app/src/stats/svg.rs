@@ -126,8 +126,18 @@ mod tests {
         let svg = bar_chart(
             "未销号 <按地区>",
             &[
-                Bar { label: "兴化市".into(), value: 12, href: "/ledger?district=xh&status=open".into(), marked: true },
-                Bar { label: "A&B".into(), value: 0, href: "/ledger?district=ab&status=open".into(), marked: false },
+                Bar {
+                    label: "兴化市".into(),
+                    value: 12,
+                    href: "/ledger?district=xh&status=open".into(),
+                    marked: true,
+                },
+                Bar {
+                    label: "A&B".into(),
+                    value: 0,
+                    href: "/ledger?district=ab&status=open".into(),
+                    marked: false,
+                },
             ],
         );
         assert!(svg.starts_with("<svg"));
@@ -142,11 +152,21 @@ mod tests {
     #[test]
     fn the_trend_has_three_columns_a_month_and_a_legend() {
         let points: Vec<MonthPoint> = (1..=12)
-            .map(|m| MonthPoint { month: format!("2026-{m:02}"), found: m, closed: m / 2, overdue_at_end: 1 })
+            .map(|m| MonthPoint {
+                month: format!("2026-{m:02}"),
+                found: m,
+                closed: m / 2,
+                overdue_at_end: 1,
+            })
             .collect();
         let svg = trend_chart("趋势", &points, ["发现", "销号", "月末逾期"]);
         assert_eq!(svg.matches("<rect").count(), 12 * 3 + 3);
         assert!(svg.contains(">12<") && svg.contains("发现"));
-        assert_eq!(trend_chart("空", &[], ["a", "b", "c"]).matches("<rect").count(), 3);
+        assert_eq!(
+            trend_chart("空", &[], ["a", "b", "c"])
+                .matches("<rect")
+                .count(),
+            3
+        );
     }
 }

@@ -103,13 +103,16 @@ const FINISHED: [&str; 2] = ["closed", "withdrawn"];
 /// Open items first, the nearest approved deadline first among them.
 const URGENT_FIRST: &str = "ORDER BY finished, approved_deadline, number";
 
+/// SurrealQL parameters by name.
+pub(crate) type Binds = Vec<(&'static str, Value)>;
+
 /// The WHERE clause of the ledger's filters within the caller's scope, with its binds:
 /// the central ledger's page and its Excel export select the same items.
 pub(crate) fn filter_clause(
     user: &SessionUser,
     filter: &ItemFilter,
     now: DateTime<Utc>,
-) -> Result<(String, Vec<(&'static str, Value)>), AppError> {
+) -> Result<(String, Binds), AppError> {
     let (scope, mut binds) = scope_clause(user)?;
     let mut conditions = vec![scope.to_string()];
     let mut add = |cond: &str, name: &'static str, value: Value| {
@@ -175,8 +178,16 @@ pub(crate) fn filter_clause(
         );
     }
     match filter.on_time.trim() {
-        "1" => add("closed_on_time = $f_on_time", "f_on_time", true.into_value()),
-        "0" => add("closed_on_time = $f_on_time", "f_on_time", false.into_value()),
+        "1" => add(
+            "closed_on_time = $f_on_time",
+            "f_on_time",
+            true.into_value(),
+        ),
+        "0" => add(
+            "closed_on_time = $f_on_time",
+            "f_on_time",
+            false.into_value(),
+        ),
         _ => {}
     }
     if let Some(d) = parse_date(&filter.due_from) {

@@ -210,7 +210,11 @@ pub async fn register_many(
         id: RecordId,
         district: RecordId,
     }
-    let units: Vec<UnitRow> = db.query("SELECT id, district FROM unit").await?.check()?.take(0)?;
+    let units: Vec<UnitRow> = db
+        .query("SELECT id, district FROM unit")
+        .await?
+        .check()?
+        .take(0)?;
     let districts: std::collections::HashMap<String, RecordId> = units
         .into_iter()
         .map(|u| (key_of(&u.id), u.district))
