@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod pwa;
+pub mod resilience;
 pub mod session;
 
 use app::db::Db;
@@ -83,5 +84,8 @@ pub fn router(state: AppState) -> Router {
             pwa::cache_hashed_assets,
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(
+            resilience::retry_page_after_panic,
+        ))
         .with_state(options)
 }
