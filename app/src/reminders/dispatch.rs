@@ -202,11 +202,16 @@ impl Claimed {
     }
 
     fn locale(&self) -> Locale {
-        if self.locale.as_deref() == Some("en") {
-            Locale::en
-        } else {
-            Locale::zh
-        }
+        locale_of(self.locale.as_deref())
+    }
+}
+
+/// A user's stored interface language (Simplified Chinese unless English).
+fn locale_of(code: Option<&str>) -> Locale {
+    if code == Some("en") {
+        Locale::en
+    } else {
+        Locale::zh
     }
 }
 
@@ -775,11 +780,7 @@ pub async fn queue_test_push(
         .map_err(db_err)?
         .take(0)
         .map_err(db_err)?;
-    let locale = if locale.as_deref() == Some("en") {
-        Locale::en
-    } else {
-        Locale::zh
-    };
+    let locale = locale_of(locale.as_deref());
     let subs: Vec<Subscription> = db
         .query("SELECT id, user, endpoint FROM push_subscription WHERE user = $me")
         .bind(("me", record("user", &user.id)))

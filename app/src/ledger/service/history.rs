@@ -37,80 +37,10 @@ pub(crate) async fn commit(
     statements: &str,
     binds: Vec<(&'static str, Value)>,
 ) -> Result<(), AppError> {
-    let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
-    let before = change.before.to_string();
-    let after = change.after.to_string();
-    let item_key = key_of(&change.item);
-    let actor = user.id.clone();
-    let sql = format!(
-        "BEGIN TRANSACTION;
-         {statements};
-         CREATE event CONTENT {{
-            seq: $ev_seq, item: $ev_item, actor: $ev_actor, actor_name: $ev_actor_name,
-            at: $ev_at, action: $ev_action, before: $ev_before, after: $ev_after,
-            prev_hash: $ev_prev, hash: $ev_hash
-         }};
-         UPSERT chain_head:tip SET seq = $ev_seq, hash = $ev_hash;
-         COMMIT TRANSACTION;"
-    );
-    for _ in 0..APPEND_ATTEMPTS {
-        let head: Option<Head> = db
-            .query("SELECT seq, hash FROM ONLY chain_head:tip")
-            .await?
-            .check()?
-            .take(0)?;
-        let (prev_seq, prev_hash) = head.map_or((0, GENESIS.to_string()), |h| (h.seq, h.hash));
-        let seq = prev_seq + 1;
-        let hash = event_hash(&EventContent {
-            seq,
-            item: &item_key,
-            actor: &actor,
-            at: &at,
-            action: change.action,
-            before: &before,
-            after: &after,
-            prev_hash: &prev_hash,
-        });
-        let mut query = db.query(sql.as_str());
-        for (k, v) in &binds {
-            query = query.bind((*k, v.clone()));
-        }
-        let mut response = query
-            .bind(("ev_seq", seq))
-            .bind(("ev_item", change.item.clone()))
-            .bind(("ev_actor", actor.clone()))
-            .bind(("ev_actor_name", user.display_name.clone()))
-            .bind(("ev_at", at.clone()))
-            .bind(("ev_action", change.action))
-            .bind(("ev_before", before.clone()))
-            .bind(("ev_after", after.clone()))
-            .bind(("ev_prev", prev_hash))
-            .bind(("ev_hash", hash))
-            .await?;
-        let errors = response.take_errors();
-        if errors.is_empty() {
-            return Ok(());
-        }
-        let text = errors
-            .values()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join(" | ");
-        if text.contains("stale") {
-            return Err(AppError::WrongState);
-        }
-        if text.contains("event_seq") || text.contains("conflict") || text.contains("retry") {
-            // Another writer appended first: read the new head and try again.
-            continue;
-        }
-        return Err(AppError::internal(format!("ledger write: {text}")));
-    }
-    Err(AppError::internal(
-        "ledger write: too many concurrent appends",
-    ))
+    commit_many(db, user, now, &[change], statements, binds).await
 }
 
-/// An event as written by [`commit_many`].
+/// An event as [`commit_many`] writes it.
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct NewEvent {
@@ -127,7 +57,8 @@ struct NewEvent {
 }
 
 /// Run `statements` and append one event per change, all in one transaction: all of it
-/// is written or none (an import). The events follow each other in the chain.
+/// is written or none (one step, or a whole import). The events follow each other in the
+/// chain. `THROW 'stale'` in the statements becomes [`AppError::WrongState`].
 pub(crate) async fn commit_many(
     db: &Db,
     user: &SessionUser,
@@ -197,7 +128,11 @@ pub(crate) async fn commit_many(
             .map(|e| e.to_string())
             .collect::<Vec<_>>()
             .join(" | ");
+        if text.contains("stale") {
+            return Err(AppError::WrongState);
+        }
         if text.contains("event_seq") || text.contains("conflict") || text.contains("retry") {
+            // Another writer appended first: read the new head and try again.
             continue;
         }
         return Err(AppError::internal(format!("ledger write: {text}")));
