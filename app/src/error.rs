@@ -208,6 +208,74 @@ pub enum Problem {
     FileType,
 }
 
+/// A problem with one input of a many-input form: the input's name and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputProblem {
+    pub input: String,
+    pub problem: Problem,
+}
+
+impl InputProblem {
+    pub fn new(input: impl Into<String>, problem: Problem) -> Self {
+        InputProblem {
+            input: input.into(),
+            problem,
+        }
+    }
+}
+
+/// Encode problems for a redirect (`status-x:required,answer-q1:invalid`).
+pub fn encode_problems(problems: &[InputProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| {
+            let code = match p.problem {
+                Problem::Required => "required".to_string(),
+                Problem::NotLater => "not_later".to_string(),
+                Problem::TooLong { max } => format!("too_long.{max}"),
+                Problem::TooShort { min } => format!("too_short.{min}"),
+                Problem::FileTooLarge { max_mb } => format!("file_too_large.{max_mb}"),
+                Problem::FileType => "file_type".to_string(),
+                Problem::Taken => "taken".to_string(),
+                Problem::Invalid => "invalid".to_string(),
+            };
+            format!("{}:{code}", p.input)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Decode what [`encode_problems`] wrote; only input names made of letters, digits,
+/// `-` and `_` survive, and unknown problems are dropped.
+pub fn decode_problems(s: &str) -> Vec<InputProblem> {
+    s.split(',')
+        .filter_map(|part| part.split_once(':'))
+        .filter(|(input, _)| {
+            !input.is_empty()
+                && input.len() <= 80
+                && input
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .filter_map(|(input, code)| {
+            let (code, n) = code.split_once('.').unwrap_or((code, ""));
+            let n = || n.parse::<u32>().ok();
+            let p = match code {
+                "required" => Problem::Required,
+                "not_later" => Problem::NotLater,
+                "too_long" => Problem::TooLong { max: n()? },
+                "too_short" => Problem::TooShort { min: n()? },
+                "file_too_large" => Problem::FileTooLarge { max_mb: n()? },
+                "file_type" => Problem::FileType,
+                "taken" => Problem::Taken,
+                "invalid" => Problem::Invalid,
+                _ => return None,
+            };
+            Some(InputProblem::new(input, p))
+        })
+        .collect()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("not signed in")]
@@ -232,6 +300,10 @@ pub enum AppError {
     /// A request the server could not decode (malformed form or body).
     #[error("bad request")]
     BadRequest,
+    /// A form with many inputs (a campaign return, a verification) and what is wrong
+    /// with each input, by the input's name.
+    #[error("{} inputs to correct", .0.len())]
+    Form(Vec<InputProblem>),
     /// Anything else. The cause was logged where it happened.
     #[error("internal error")]
     Internal,
@@ -249,7 +321,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::BadCredentials | AppError::AccountLocked { .. } => 401,
-            AppError::Validation { .. } | AppError::BadRequest => 400,
+            AppError::Validation { .. } | AppError::BadRequest | AppError::Form(_) => 400,
             AppError::WrongState => 409,
             AppError::RateLimited => 429,
             AppError::Internal => 500,
@@ -300,6 +372,7 @@ impl AppError {
             AppError::WrongState => vec![kind("wrong_state")],
             AppError::RateLimited => vec![kind("rate_limited")],
             AppError::BadRequest => vec![kind("bad_request")],
+            AppError::Form(problems) => vec![kind("form"), ("problems", encode_problems(problems))],
             AppError::Internal => vec![kind("internal")],
         }
     }
@@ -334,6 +407,13 @@ impl AppError {
             "wrong_state" => AppError::WrongState,
             "rate_limited" => AppError::RateLimited,
             "bad_request" => AppError::BadRequest,
+            "form" => {
+                let problems = decode_problems(&get("problems")?);
+                if problems.is_empty() {
+                    return None;
+                }
+                AppError::Form(problems)
+            }
             "internal" => AppError::Internal,
             _ => return None,
         })
@@ -397,6 +477,10 @@ mod tests {
             AppError::WrongState,
             AppError::RateLimited,
             AppError::BadRequest,
+            AppError::Form(vec![
+                InputProblem::new("status-a1", Problem::Required),
+                InputProblem::new("new-0-description", Problem::TooLong { max: 2000 }),
+            ]),
             AppError::Internal,
         ];
         for e in all {

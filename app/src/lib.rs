@@ -15,6 +15,7 @@ pub use generated::i18n;
 
 pub mod admin;
 pub mod auth;
+pub mod campaigns;
 pub mod error;
 pub mod exchange;
 pub mod home;

@@ -59,8 +59,28 @@ pub fn router(state: AppState) -> Router {
             app::exchange::IMPORT_PATH,
             post(app::exchange::http::import_upload),
         )
+        .route(
+            app::campaigns::RETURN_PATH,
+            post(app::campaigns::http::submit_return),
+        )
+        .route(
+            app::campaigns::VERIFY_PATH,
+            post(app::campaigns::http::record_verification),
+        )
+        .route(
+            app::campaigns::http::CREATE_CAMPAIGN_PATH,
+            post(app::campaigns::http::create_campaign),
+        )
+        .route(
+            app::campaigns::http::PLAN_VERIFICATION_PATH,
+            post(app::campaigns::http::plan_verification),
+        )
+        .route(
+            "/campaign-files/{owner}/{sha}",
+            get(app::campaigns::http::download),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(
-            app::ledger::files::REPORT_BODY_LIMIT,
+            app::ledger::files::REPORT_BODY_LIMIT.max(app::campaigns::FORM_BODY_LIMIT),
         ))
         .layer(axum::Extension(state.db.clone()))
         .layer(axum::Extension(state.settings.clone()));

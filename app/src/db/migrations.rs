@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "statistics snapshots and ledger imports",
         sql: include_str!("migrations/0005_statistics.surql"),
     },
+    Migration {
+        version: 6,
+        name: "look-back campaigns and on-site verification",
+        sql: include_str!("migrations/0006_campaigns.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// The form a calendar date travels in: `YYYY-MM-DD`.
 pub const DATE_FORMAT: &str = "%Y-%m-%d";
 
-fn shanghai() -> FixedOffset {
+pub fn shanghai() -> FixedOffset {
     match FixedOffset::east_opt(8 * 3600) {
         Some(offset) => offset,
         None => unreachable!("8 hours east of UTC is a valid offset"),

@@ -58,7 +58,17 @@ pub async fn download(
         Ok(found) => found,
         Err(e) => return error_response(e),
     };
-    let path = service::stored_path(&settings.files_dir, &sha);
+    serve_file(&settings.files_dir, &sha, kind, &name).await
+}
+
+/// The stored file `sha`, served as `kind` under `name`, never sniffed by the browser.
+pub async fn serve_file(
+    files_dir: &std::path::Path,
+    sha: &str,
+    kind: FileKind,
+    name: &str,
+) -> Response {
+    let path = service::stored_path(files_dir, sha);
     match tokio::fs::read(&path).await {
         Ok(bytes) => {
             let mut res = bytes.into_response();
@@ -75,7 +85,7 @@ pub async fn download(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=86400"),
             );
-            if let Ok(v) = HeaderValue::from_str(&disposition(kind, &name)) {
+            if let Ok(v) = HeaderValue::from_str(&disposition(kind, name)) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
             res

@@ -68,6 +68,13 @@ fn nav_items(locale: Locale, role: Role) -> Vec<NavItem> {
             label: td_string!(locale, nav.stats).to_string(),
         });
     }
+    if !matches!(role, Role::Administrator | Role::Partner) {
+        items.push(NavItem {
+            href: "/campaigns",
+            icon: "⟲",
+            label: td_string!(locale, nav.campaigns).to_string(),
+        });
+    }
     if matches!(role, Role::CentralOffice | Role::Partner) {
         items.push(NavItem {
             href: "/acceptance",

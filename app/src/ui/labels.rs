@@ -145,6 +145,9 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
         AppError::WrongState => td_string!(locale, errors.wrong_state).to_string(),
         AppError::RateLimited => td_string!(locale, errors.rate_limited).to_string(),
         AppError::BadRequest => td_string!(locale, errors.bad_request).to_string(),
+        AppError::Form(problems) => {
+            td_string!(locale, errors.form, count = problems.len()).to_string()
+        }
         AppError::Internal => td_string!(locale, errors.internal).to_string(),
     }
 }
@@ -223,6 +226,10 @@ pub fn event_label(locale: Locale, action: &str) -> String {
         "notification_read" => td_string!(locale, event.notification_read),
         "comment" => td_string!(locale, event.comment),
         "record_accountability" => td_string!(locale, event.record_accountability),
+        "look_back" => td_string!(locale, event.look_back),
+        "look_back_register" => td_string!(locale, event.look_back_register),
+        "on_site_check" => td_string!(locale, event.on_site_check),
+        "on_site_register" => td_string!(locale, event.on_site_register),
         other => return other.to_string(),
     }
     .to_string()

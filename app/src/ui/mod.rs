@@ -74,6 +74,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/acceptance") view=AcceptancePage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=crate::reminders::page::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id") view=ItemPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns") view=crate::campaigns::pages::CampaignsPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/new") view=crate::campaigns::pages::NewCampaignPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/:id") view=crate::campaigns::pages::CampaignPage ssr=SsrMode::Async />
+                    <Route path=path!("/returns/:id") view=crate::campaigns::pages::ReturnPage ssr=SsrMode::Async />
+                    <Route path=path!("/verifications/:id") view=crate::campaigns::pages::VerificationPage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id/notice") view=NoticePage ssr=SsrMode::Async />
                     <Route path=path!("/items/:id/closure-sheet") view=ClosureSheetPage ssr=SsrMode::Async />
                 </Routes>

@@ -16,7 +16,8 @@ pub use read::{
     acceptance_queue, attachment_for_download, get_item, list_categories, list_items, list_sources,
     unit_items,
 };
-pub(crate) use register::list_entries;
+pub(crate) use history::{Change, commit_many};
+pub(crate) use register::{CREATE_ITEMS, list_entries, prepare_items};
 pub use register::{add_list_entry, register_item, register_many};
 pub use steps::*;
 

@@ -11,7 +11,7 @@ use crate::ledger::lifecycle::Status;
 use crate::ledger::rules::{ValidItem, valid_item};
 use crate::ledger::{ListEntry, NewItem};
 use chrono::{DateTime, Datelike, Utc};
-use surrealdb::types::{RecordId, SurrealValue};
+use surrealdb::types::{RecordId, SurrealValue, Value};
 
 /// The letters in every ledger number: `2026-TZ-0042`.
 pub const CITY_CODE: &str = "TZ";
@@ -161,7 +161,7 @@ pub async fn register_item(
 }
 
 /// A new item's record as an import writes it.
-#[derive(SurrealValue)]
+#[derive(SurrealValue, Clone)]
 #[surreal(crate = "surrealdb::types")]
 struct ImportedRow {
     id: RecordId,
@@ -196,6 +196,56 @@ pub async fn register_many(
     if !matches!(user.role, Role::CentralOffice | Role::BusinessDivision) {
         return Err(AppError::Forbidden);
     }
+    let prepared = prepare_items(
+        db,
+        inputs,
+        now,
+        "import",
+        serde_json::json!({ "file": file_name }),
+    )
+    .await?;
+    commit_many(
+        db,
+        user,
+        now,
+        &prepared.changes,
+        CREATE_ITEMS,
+        prepared.binds(user, now),
+    )
+    .await?;
+    Ok(prepared.made)
+}
+
+/// New items checked and numbered, ready to be written by [`CREATE_ITEMS`] in the
+/// caller's transaction (an import, an accepted look-back return, a verification).
+pub(crate) struct PreparedItems {
+    rows: Vec<ImportedRow>,
+    pub changes: Vec<Change>,
+    /// The new items' keys and ledger numbers.
+    pub made: Vec<(String, String)>,
+}
+
+impl PreparedItems {
+    /// The parameters [`CREATE_ITEMS`] uses: `$rows`, `$user`, `$role`, `$now`.
+    pub fn binds(&self, user: &SessionUser, now: DateTime<Utc>) -> Vec<(&'static str, Value)> {
+        vec![
+            ("rows", self.rows.clone().into_value()),
+            ("user", record("user", &user.id).into_value()),
+            ("role", user.role.as_str().to_string().into_value()),
+            ("now", now.into_value()),
+        ]
+    }
+}
+
+/// Check every new item, number it and describe its event (`action`, with `extra`'s
+/// fields added to what the event records).
+pub(crate) async fn prepare_items(
+    db: &Db,
+    inputs: &[NewItem],
+    now: DateTime<Utc>,
+    action: &'static str,
+    extra: serde_json::Value,
+) -> Result<PreparedItems, AppError> {
     let mut valid = Vec::with_capacity(inputs.len());
     for input in inputs {
         let item = valid_item(input)?;
@@ -239,17 +289,21 @@ pub async fn register_many(
         let key = surrealdb_key();
         let id = record("item", &key);
         let deadline = format_date(item.deadline);
+        let mut after = serde_json::json!({
+            "number": number, "unit": item.unit, "status": "registered",
+            "category": item.category, "source": item.source,
+            "nature": item.nature.as_str(), "description": item.description,
+            "deadline": deadline, "head_name": item.head_name,
+            "quantity": item.quantity,
+        });
+        if let (Some(a), Some(e)) = (after.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
         changes.push(Change {
             item: id.clone(),
-            action: "import",
+            action,
             before: serde_json::Value::Null,
-            after: serde_json::json!({
-                "number": number, "unit": item.unit, "status": "registered",
-                "category": item.category, "source": item.source,
-                "nature": item.nature.as_str(), "description": item.description,
-                "deadline": deadline, "head_name": item.head_name,
-                "quantity": item.quantity, "file": file_name,
-            }),
+            after,
         });
         made.push((key, number.clone()));
         rows.push(ImportedRow {
@@ -272,35 +326,28 @@ pub async fn register_many(
             handler_phone: item.handler_phone,
         });
     }
-    commit_many(
-        db,
-        user,
-        now,
-        &changes,
-        "FOR $r IN $rows {
-            CREATE $r.id CONTENT {
-                number: $r.number, unit: $r.unit, district: $r.district, source: $r.source,
-                category: $r.category, nature: $r.nature, description: $r.description,
-                legal_basis: $r.legal_basis, quantity_baseline: $r.quantity,
-                quantity_remaining: $r.quantity, found_on: $r.found_on, found_in: $r.found_in,
-                original_deadline: $r.deadline, approved_deadline: $r.deadline,
-                supervising_office: $r.supervising_office, head_name: $r.head_name,
-                handler_name: $r.handler_name, handler_phone: $r.handler_phone,
-                status: 'registered', registered_by: $user, registered_role: $role,
-                registered_at: $now, updated_at: $now, co_signers: [], acceptance_round: 0,
-                shared_with: [], recurrence_of: NONE
-            };
-        }",
-        vec![
-            ("rows", rows.into_value()),
-            ("user", record("user", &user.id).into_value()),
-            ("role", user.role.as_str().to_string().into_value()),
-            ("now", now.into_value()),
-        ],
-    )
-    .await?;
-    Ok(made)
+    Ok(PreparedItems {
+        rows,
+        changes,
+        made,
+    })
 }
+
+/// Writes the rows of [`PreparedItems`] (in the caller's transaction).
+pub(crate) const CREATE_ITEMS: &str = "FOR $r IN $rows {
+    CREATE $r.id CONTENT {
+        number: $r.number, unit: $r.unit, district: $r.district, source: $r.source,
+        category: $r.category, nature: $r.nature, description: $r.description,
+        legal_basis: $r.legal_basis, quantity_baseline: $r.quantity,
+        quantity_remaining: $r.quantity, found_on: $r.found_on, found_in: $r.found_in,
+        original_deadline: $r.deadline, approved_deadline: $r.deadline,
+        supervising_office: $r.supervising_office, head_name: $r.head_name,
+        handler_name: $r.handler_name, handler_phone: $r.handler_phone,
+        status: 'registered', registered_by: $user, registered_role: $role,
+        registered_at: $now, updated_at: $now, co_signers: [], acceptance_round: 0,
+        shared_with: [], recurrence_of: NONE
+    };
+}";
 
 /// A random record key for a new item: ids in URLs reveal nothing about the ledger.
 fn surrealdb_key() -> String {

@@ -274,7 +274,7 @@ pub fn stored_path(files_dir: &Path, sha256: &str) -> std::path::PathBuf {
 }
 
 /// Write a file durably under its content hash (once: the same photo twice is one file).
-async fn store_file(files_dir: &Path, bytes: &[u8]) -> Result<String, AppError> {
+pub(crate) async fn store_file(files_dir: &Path, bytes: &[u8]) -> Result<String, AppError> {
     use sha2::{Digest, Sha256};
     let sha = hex::encode(Sha256::digest(bytes));
     let path = stored_path(files_dir, &sha);
