@@ -4,9 +4,9 @@
 //! `{"outcome": …}` on receipt, `{"error": …}` with the status otherwise). The new
 //! campaign and the verification plan are URL-encoded forms with repeated fields.
 
+use super::Outcome;
 use super::rules::{self, Sent};
 use super::service::{self, FormFile};
-use super::Outcome;
 use crate::AppError;
 use crate::auth::SessionUser;
 use crate::db::Db;
@@ -99,8 +99,9 @@ fn from_queue(headers: &HeaderMap) -> bool {
 /// The answer to the device's queue.
 fn queue_answer(result: &Result<Outcome, AppError>, redirect: &str) -> Response {
     match result {
-        Ok(o) => Json(serde_json::json!({ "outcome": o.as_str(), "redirect": redirect }))
-            .into_response(),
+        Ok(o) => {
+            Json(serde_json::json!({ "outcome": o.as_str(), "redirect": redirect })).into_response()
+        }
         Err(e) => {
             let status =
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

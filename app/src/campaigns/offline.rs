@@ -170,7 +170,10 @@ mod browser {
         let req = factory.open_with_u32(DB_NAME, 1)?;
         let upgrade_req = req.clone();
         let on_upgrade = Closure::once_into_js(move || {
-            if let Ok(db) = upgrade_req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+            if let Ok(db) = upgrade_req
+                .result()
+                .and_then(|r| r.dyn_into::<IdbDatabase>())
+            {
                 let params = web_sys::IdbObjectStoreParameters::new();
                 params.set_key_path(&JsValue::from_str("key"));
                 let _ = db.create_object_store_with_optional_parameters(STORE, &params);
@@ -273,7 +276,10 @@ mod browser {
             && let Ok(marked) = f.query_selector_all("[aria-invalid]")
         {
             for i in 0..marked.length() {
-                if let Some(el) = marked.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+                if let Some(el) = marked
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
                     let _ = el.remove_attribute("aria-invalid");
                 }
             }
@@ -281,9 +287,11 @@ mod browser {
         problems
             .iter()
             .map(|p| {
-                let el = f
-                    .as_ref()
-                    .and_then(|f| f.query_selector(&format!("[name=\"{}\"]", p.input)).ok().flatten());
+                let el = f.as_ref().and_then(|f| {
+                    f.query_selector(&format!("[name=\"{}\"]", p.input))
+                        .ok()
+                        .flatten()
+                });
                 if let Some(el) = &el {
                     let _ = el.set_attribute("aria-invalid", "true");
                 }
@@ -317,12 +325,19 @@ mod browser {
                 if name.is_empty() || name == "client_id" {
                     continue;
                 }
-                let values: Vec<&JsValue> =
-                    pairs.iter().filter(|(n, _)| *n == name).map(|(_, v)| v).collect();
+                let values: Vec<&JsValue> = pairs
+                    .iter()
+                    .filter(|(n, _)| *n == name)
+                    .map(|(_, v)| v)
+                    .collect();
                 match input.type_().as_str() {
                     "checkbox" | "radio" => {
                         let v = input.value();
-                        input.set_checked(values.iter().any(|x| x.as_string().as_deref() == Some(v.as_str())));
+                        input.set_checked(
+                            values
+                                .iter()
+                                .any(|x| x.as_string().as_deref() == Some(v.as_str())),
+                        );
                     }
                     "file" => {
                         let files: Vec<File> = values
@@ -347,11 +362,20 @@ mod browser {
                     }
                 }
             } else if let Ok(sel) = el.clone().dyn_into::<HtmlSelectElement>() {
-                if let Some(v) = pairs.iter().rev().find(|(n, _)| *n == sel.name()).and_then(|(_, v)| v.as_string()) {
+                if let Some(v) = pairs
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == sel.name())
+                    .and_then(|(_, v)| v.as_string())
+                {
                     sel.set_value(&v);
                 }
             } else if let Ok(ta) = el.dyn_into::<HtmlTextAreaElement>()
-                && let Some(v) = pairs.iter().rev().find(|(n, _)| *n == ta.name()).and_then(|(_, v)| v.as_string())
+                && let Some(v) = pairs
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == ta.name())
+                    .and_then(|(_, v)| v.as_string())
             {
                 ta.set_value(&v);
             }
@@ -372,7 +396,13 @@ mod browser {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    fn draft_object(key: &str, url: &str, entries: &Array, status: &str, client_id: &str) -> Object {
+    fn draft_object(
+        key: &str,
+        url: &str,
+        entries: &Array,
+        status: &str,
+        client_id: &str,
+    ) -> Object {
         let o = Object::new();
         set(&o, "key", &JsValue::from_str(key));
         set(&o, "url", &JsValue::from_str(url));
@@ -429,12 +459,18 @@ mod browser {
                 let _ = fd.append_with_str(&name, &text);
             } else if let Ok(file) = value.dyn_into::<File>() {
                 if file.size() > 0.0 {
-                    let _ = fd.append_with_str(&format!("taken-{name}"), &file.last_modified().to_string());
+                    let _ = fd.append_with_str(
+                        &format!("taken-{name}"),
+                        &file.last_modified().to_string(),
+                    );
                 }
                 let _ = fd.append_with_blob_and_filename(&name, &file, &file.name());
             }
         }
-        let _ = fd.append_with_str("client_id", &get(draft, "client_id").as_string().unwrap_or_default());
+        let _ = fd.append_with_str(
+            "client_id",
+            &get(draft, "client_id").as_string().unwrap_or_default(),
+        );
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&fd);
@@ -557,7 +593,8 @@ mod browser {
                 if let Some(d) = read(&ctx.draft_key).await {
                     restore(&f, &Array::from(&get(&d, "entries")));
                     let queued = get(&d, "status").as_string().as_deref() == Some("queued");
-                    ctx.state.set(if queued { "ready" } else { "restored" }.into());
+                    ctx.state
+                        .set(if queued { "ready" } else { "restored" }.into());
                 }
                 ctx.waiting.set(count_waiting().await);
                 if window().navigator().on_line() {
@@ -585,15 +622,22 @@ mod browser {
                     .and_then(|b| b.get_attribute("value"))
                     .unwrap_or_else(|| "submit".into());
                 let list = entries(&f);
-                list.push(&Array::of2(&JsValue::from_str("intent"), &JsValue::from_str(&intent)).into());
+                list.push(
+                    &Array::of2(&JsValue::from_str("intent"), &JsValue::from_str(&intent)).into(),
+                );
                 let submit = intent == "submit";
                 let found = check(&ctx.spec, &sent_of(&list), submit);
-                ctx.problems.set(describe(&ctx.form_id, &ctx.labels, &found));
+                ctx.problems
+                    .set(describe(&ctx.form_id, &ctx.labels, &found));
                 let ctx = ctx.clone();
                 let url = f.action();
                 leptos::task::spawn_local(async move {
                     let status = if found.is_empty() { "queued" } else { "draft" };
-                    let id = if found.is_empty() { new_client_id() } else { String::new() };
+                    let id = if found.is_empty() {
+                        new_client_id()
+                    } else {
+                        String::new()
+                    };
                     write(&draft_object(&ctx.draft_key, &url, &list, status, &id)).await;
                     if found.is_empty() {
                         ctx.state.set("ready".into());
@@ -610,10 +654,16 @@ mod browser {
         let on_online = {
             let ctx = ctx.clone();
             Closure::<dyn FnMut()>::new(move || {
-                leptos::task::spawn_local(flush_all(ctx.state, ctx.waiting, ctx.problems, ctx.labels.clone()));
+                leptos::task::spawn_local(flush_all(
+                    ctx.state,
+                    ctx.waiting,
+                    ctx.problems,
+                    ctx.labels.clone(),
+                ));
             })
         };
-        let _ = window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        let _ =
+            window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
         // Also try now and then: "online" is not always told.
         let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(
             on_online.as_ref().unchecked_ref(),

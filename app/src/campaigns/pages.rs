@@ -9,11 +9,12 @@ use super::api::{
 };
 use super::offline::{OfflineForm, OfflineLabels, OfflineSpec};
 use super::rules::{
-    CampaignKind, CampaignState, Finding, NEW_ROWS, QUESTION_ROWS, QuestionKind, Standing, Summary, TARGET_ROWS, Truth, decode_problems,
+    CampaignKind, CampaignState, Finding, NEW_ROWS, QUESTION_ROWS, QuestionKind, Standing, Summary,
+    TARGET_ROWS, Truth, decode_problems,
 };
 use super::{
-    AttachedItem, CREATE_CAMPAIGN_PATH, CampaignView, ItemCheck, PLAN_VERIFICATION_PATH, RETURN_PATH, ReturnContent, ReturnView, StoredFile,
-    VERIFY_PATH, VerificationView, file_path,
+    AttachedItem, CREATE_CAMPAIGN_PATH, CampaignView, ItemCheck, PLAN_VERIFICATION_PATH,
+    RETURN_PATH, ReturnContent, ReturnView, StoredFile, VERIFY_PATH, VerificationView, file_path,
 };
 use crate::AppError;
 use crate::auth::{Role, current_user};
@@ -104,12 +105,30 @@ fn offline_labels(l: Locale) -> OfflineLabels {
         signed_out: td_string!(l, campaign.offline_signed_out).to_string(),
         refused: td_string!(l, campaign.offline_refused).to_string(),
         problems: vec![
-            ("required".into(), td_string!(l, campaign.p_required).to_string()),
-            ("invalid".into(), td_string!(l, campaign.p_invalid).to_string()),
-            ("not_later".into(), td_string!(l, campaign.p_not_later).to_string()),
-            ("too_long".into(), td_string!(l, campaign.p_too_long).to_string()),
-            ("file_too_large".into(), td_string!(l, campaign.p_file_too_large).to_string()),
-            ("file_type".into(), td_string!(l, campaign.p_file_type).to_string()),
+            (
+                "required".into(),
+                td_string!(l, campaign.p_required).to_string(),
+            ),
+            (
+                "invalid".into(),
+                td_string!(l, campaign.p_invalid).to_string(),
+            ),
+            (
+                "not_later".into(),
+                td_string!(l, campaign.p_not_later).to_string(),
+            ),
+            (
+                "too_long".into(),
+                td_string!(l, campaign.p_too_long).to_string(),
+            ),
+            (
+                "file_too_large".into(),
+                td_string!(l, campaign.p_file_too_large).to_string(),
+            ),
+            (
+                "file_type".into(),
+                td_string!(l, campaign.p_file_type).to_string(),
+            ),
         ],
     }
 }
@@ -342,8 +361,18 @@ fn CampaignBody(c: CampaignView) -> impl IntoView {
         (true, CampaignState::Open) => Some((false, td_string!(l, campaign.close).to_string())),
         _ => None,
     };
-    let summaries: Vec<_> = c.form.questions.iter().cloned().zip(c.summaries.clone()).collect();
-    let mut units: Vec<(String, String)> = c.items.iter().map(|i| (i.unit.clone(), i.unit_name.clone())).collect();
+    let summaries: Vec<_> = c
+        .form
+        .questions
+        .iter()
+        .cloned()
+        .zip(c.summaries.clone())
+        .collect();
+    let mut units: Vec<(String, String)> = c
+        .items
+        .iter()
+        .map(|i| (i.unit.clone(), i.unit_name.clone()))
+        .collect();
     units.sort();
     units.dedup();
     view! {
@@ -477,7 +506,11 @@ fn sent_notice(l: Locale) -> Option<AnyView> {
         "conflict" => td_string!(l, campaign.sent_conflict),
         _ => return None,
     };
-    let class = if sent == "conflict" { "notice notice-error" } else { "notice notice-ok" };
+    let class = if sent == "conflict" {
+        "notice notice-error"
+    } else {
+        "notice notice-ok"
+    };
     Some(view! { <div class=class role="status" data-testid="sent-notice" data-sent=sent>{text}</div> }.into_any())
 }
 
@@ -592,7 +625,13 @@ fn ContentRead(r: ReturnView, owner: (char, String)) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let c = r.content.clone();
-    let files_of = move |input: String| -> Vec<StoredFile> { c.files.iter().filter(|f| f.input == input).cloned().collect() };
+    let files_of = move |input: String| -> Vec<StoredFile> {
+        c.files
+            .iter()
+            .filter(|f| f.input == input)
+            .cloned()
+            .collect()
+    };
     let files_of = StoredValue::new(files_of);
     let owner = StoredValue::new(owner);
     let content = r.content.clone();
@@ -674,7 +713,13 @@ fn ReturnForm(r: ReturnView) -> impl IntoView {
     let owner = r.id.clone();
     let files_of = {
         let c = content.clone();
-        move |input: String| -> Vec<StoredFile> { c.files.iter().filter(|f| f.input == input).cloned().collect() }
+        move |input: String| -> Vec<StoredFile> {
+            c.files
+                .iter()
+                .filter(|f| f.input == input)
+                .cloned()
+                .collect()
+        }
     };
     let files_of = StoredValue::new(files_of);
     let new_rows: Vec<usize> = (0..NEW_ROWS).collect();

@@ -198,18 +198,10 @@ impl Sent {
     }
 }
 
-fn bounded(
-    sent: &Sent,
-    name: &str,
-    problems: &mut Vec<InputProblem>,
-    max: usize,
-) -> String {
+fn bounded(sent: &Sent, name: &str, problems: &mut Vec<InputProblem>, max: usize) -> String {
     let v = sent.text(name);
     if v.chars().count() > max {
-        problems.push(problem(
-            name,
-            Problem::TooLong { max: max as u32 },
-        ));
+        problems.push(problem(name, Problem::TooLong { max: max as u32 }));
     }
     v
 }
@@ -487,7 +479,9 @@ pub fn read_verification(
             problems.push(problem(&name, Problem::Required));
         }
         let note = bounded(sent, &note_name, &mut problems, TEXT_MAX);
-        if submit && matches!(finding, Some(Finding::Partly | Finding::NotConfirmed)) && note.is_empty()
+        if submit
+            && matches!(finding, Some(Finding::Partly | Finding::NotConfirmed))
+            && note.is_empty()
         {
             problems.push(problem(&note_name, Problem::Required));
         }
@@ -784,7 +778,8 @@ mod tests {
             &[],
         );
         let problems = read_return(&spec(), &s, true).unwrap_err();
-        let has = |input: &str, p: Problem| problems.iter().any(|x| x.input == input && x.problem == p);
+        let has =
+            |input: &str, p: Problem| problems.iter().any(|x| x.input == input && x.problem == p);
         assert!(has("note-a", Problem::Required), "rectified needs evidence");
         assert!(has("status-b", Problem::Invalid));
         assert!(has("answer-q0", Problem::Required));
@@ -816,8 +811,14 @@ mod tests {
         let closes = d("2026-12-10");
         let before = d("2026-12-01");
         let after = d("2026-12-11");
-        assert_eq!(standing(ReturnState::Draft, None, closes, before), Standing::Pending);
-        assert_eq!(standing(ReturnState::Draft, None, closes, after), Standing::Missing);
+        assert_eq!(
+            standing(ReturnState::Draft, None, closes, before),
+            Standing::Pending
+        );
+        assert_eq!(
+            standing(ReturnState::Draft, None, closes, after),
+            Standing::Missing
+        );
         assert_eq!(
             standing(ReturnState::Submitted, Some(closes), closes, after),
             Standing::Submitted
@@ -826,11 +827,23 @@ mod tests {
             standing(ReturnState::Submitted, Some(after), closes, after),
             Standing::Late
         );
-        assert_eq!(standing(ReturnState::Returned, Some(before), closes, before), Standing::Returned);
-        assert_eq!(standing(ReturnState::Returned, Some(before), closes, after), Standing::Missing);
-        assert_eq!(standing(ReturnState::Accepted, Some(after), closes, after), Standing::Accepted);
+        assert_eq!(
+            standing(ReturnState::Returned, Some(before), closes, before),
+            Standing::Returned
+        );
+        assert_eq!(
+            standing(ReturnState::Returned, Some(before), closes, after),
+            Standing::Missing
+        );
+        assert_eq!(
+            standing(ReturnState::Accepted, Some(after), closes, after),
+            Standing::Accepted
+        );
         assert!(return_editable(CampaignState::Open, ReturnState::Returned));
-        assert!(!return_editable(CampaignState::Open, ReturnState::Submitted));
+        assert!(!return_editable(
+            CampaignState::Open,
+            ReturnState::Submitted
+        ));
         assert!(!return_editable(CampaignState::Closed, ReturnState::Draft));
     }
 
@@ -905,10 +918,20 @@ mod tests {
         assert!(c.form.questions[0].required);
         assert_eq!(c.form.targets[0].goal, 211);
         let s = sent(
-            &[("kind", "x"), ("opens", "2026-12-20"), ("closes", "2026-12-01"), ("q-0-kind", "choice"), ("q-0-label", "进度")],
+            &[
+                ("kind", "x"),
+                ("opens", "2026-12-20"),
+                ("closes", "2026-12-01"),
+                ("q-0-kind", "choice"),
+                ("q-0-label", "进度"),
+            ],
             &[],
         );
-        let inputs: Vec<String> = read_campaign(&s).unwrap_err().into_iter().map(|p| p.input).collect();
+        let inputs: Vec<String> = read_campaign(&s)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.input)
+            .collect();
         for i in ["name", "kind", "closes", "q-0-choices"] {
             assert!(inputs.iter().any(|x| x == i), "{i}");
         }
@@ -917,14 +940,21 @@ mod tests {
     #[test]
     fn answers_are_summarised() {
         let form = spec().form;
-        let a: BTreeMap<String, String> =
-            [("q0", "yes"), ("q1", "12"), ("q2", "快")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let b: BTreeMap<String, String> =
-            [("q0", "no"), ("q1", "3.5"), ("q2", "快")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let a: BTreeMap<String, String> = [("q0", "yes"), ("q1", "12"), ("q2", "快")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let b: BTreeMap<String, String> = [("q0", "no"), ("q1", "3.5"), ("q2", "快")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let s = summarise(&form, &[&a, &b]);
         assert_eq!(s[0], Summary::YesNo(1, 1));
         assert_eq!(s[1], Summary::Number(2, 15.5));
-        assert_eq!(s[2], Summary::Choice(vec![("快".into(), 2), ("慢".into(), 0)]));
+        assert_eq!(
+            s[2],
+            Summary::Choice(vec![("快".into(), 2), ("慢".into(), 0)])
+        );
         assert_eq!(s[3], Summary::Count(0));
     }
 }

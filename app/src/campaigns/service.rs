@@ -10,8 +10,8 @@
 //! an older version is kept and flagged for the reviewer, never applied over the newer).
 
 use super::rules::{
-    self, CampaignDraft, CampaignForm, CampaignKind, CampaignState, ReturnSpec, ReturnState,
-    Sent, VerificationSpec, return_editable, return_reviewable, standing,
+    self, CampaignDraft, CampaignForm, CampaignKind, CampaignState, ReturnSpec, ReturnState, Sent,
+    VerificationSpec, return_editable, return_reviewable, standing,
 };
 use super::{
     AttachedItem, CampaignLine, CampaignView, ConflictView, ItemCheck, Outcome, ProgressRow,
@@ -65,10 +65,7 @@ fn valid_key(key: &str) -> Result<&str, AppError> {
 /// A submission id made on a device: 8 to 64 letters, digits or dashes.
 pub fn valid_client_id(id: &str) -> Result<&str, AppError> {
     let id = id.trim();
-    if id.len() < 8
-        || id.len() > 64
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
+    if id.len() < 8 || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(AppError::BadRequest);
     }
     Ok(id)
@@ -165,7 +162,7 @@ struct ReturnRow {
 
 const RETURN_FIELDS: &str = "id, campaign, district, unit, state, version, content,
     submitted_at, comments, registered, (unit.name ?? district.name) AS place,
-    count((SELECT id FROM return_conflict WHERE return = $parent.id AND resolved = NONE))
+    count((SELECT id FROM return_conflict WHERE ret = $parent.id AND resolved = NONE))
         AS conflicts";
 
 impl ReturnRow {
@@ -279,7 +276,10 @@ pub async fn create_campaign(
     .bind(("name", draft.name.clone()))
     .bind(("kind", draft.kind.as_str().to_string()))
     .bind(("districts", scope))
-    .bind(("units", found_units.into_iter().map(|u| u.id).collect::<Vec<_>>()))
+    .bind((
+        "units",
+        found_units.into_iter().map(|u| u.id).collect::<Vec<_>>(),
+    ))
     .bind(("unit_returns", unit_returns))
     .bind(("opens", format_date(draft.opens)))
     .bind(("closes", format_date(draft.closes)))
@@ -585,8 +585,8 @@ pub async fn campaign_view(
         }
         let people: Vec<Person> = db
             .query(
-                "SELECT id, display_name FROM user WHERE active = true
-                    AND (role = 'central_office' OR (role = 'district_office' AND district IN $districts))
+                "SELECT id, display_name FROM user
+                    WHERE role = 'central_office' OR (role = 'district_office' AND scope_district IN $districts)
                     ORDER BY role, display_name",
             )
             .bind(("districts", c.districts.clone()))
@@ -650,10 +650,7 @@ async fn choices(
     .check()?
     .take(0)?;
     Ok((
-        units
-            .into_iter()
-            .map(|u| (key_of(&u.id), u.name))
-            .collect(),
+        units.into_iter().map(|u| (key_of(&u.id), u.name)).collect(),
         list_categories(db).await?,
     ))
 }
@@ -686,7 +683,8 @@ pub async fn return_view(
     let c = load_campaign(db, &key_of(&r.campaign)).await?;
     let all = attached_items(db, &c.items).await?;
     let items = items_of_return(&all, &r);
-    let (units, categories) = choices(db, std::slice::from_ref(&r.district), r.unit.as_ref()).await?;
+    let (units, categories) =
+        choices(db, std::slice::from_ref(&r.district), r.unit.as_ref()).await?;
     let form = c.form();
     let spec = return_spec(&items, &form, &units, &categories, now);
     #[derive(SurrealValue)]
@@ -702,7 +700,7 @@ pub async fn return_view(
     let conflicts: Vec<ConflictRow> = if reads_all(user) || fills(user, &r) {
         db.query(
             "SELECT id, by_name, at, base_version, newest_version, content FROM return_conflict
-                WHERE return = $r AND resolved = NONE ORDER BY at",
+                WHERE ret = $r AND resolved = NONE ORDER BY at",
         )
         .bind(("r", r.id.clone()))
         .await?
@@ -914,15 +912,20 @@ pub async fn submit_return(
     let c = load_campaign(db, &key_of(&r.campaign)).await?;
     let all = attached_items(db, &c.items).await?;
     let items = items_of_return(&all, &r);
-    let (units, categories) = choices(db, std::slice::from_ref(&r.district), r.unit.as_ref()).await?;
+    let (units, categories) =
+        choices(db, std::slice::from_ref(&r.district), r.unit.as_ref()).await?;
     let form = c.form();
     let spec = return_spec(&items, &form, &units, &categories, now);
     let mut sent = sent.clone();
     // Files kept from an earlier send count as given.
     let old = r.content();
     sent.files.extend(old.files.iter().map(|f| f.input.clone()));
-    sent.files
-        .extend(files.iter().filter(|f| !f.bytes.is_empty()).map(|f| f.input.clone()));
+    sent.files.extend(
+        files
+            .iter()
+            .filter(|f| !f.bytes.is_empty())
+            .map(|f| f.input.clone()),
+    );
     let answers = rules::read_return(&spec, &sent, submit).map_err(AppError::Form)?;
     let photo_inputs: Vec<String> = spec
         .items
@@ -936,7 +939,13 @@ pub async fn submit_return(
         )
         .chain((0..spec.rows).map(|n| format!("new-{n}-photo")))
         .collect();
-    let stored = store_form_files(files, |i| photo_inputs.iter().any(|p| p == i), files_dir, now).await?;
+    let stored = store_form_files(
+        files,
+        |i| photo_inputs.iter().any(|p| p == i),
+        files_dir,
+        now,
+    )
+    .await?;
     let stale = r.version != base_version;
     let mut binds: Vec<(&'static str, Value)> = vec![
         ("ret", r.id.clone().into_value()),
@@ -956,9 +965,12 @@ pub async fn submit_return(
         };
         binds.push(("content", to_json(&content)?.into_value()));
         binds.push(("newest", r.version.into_value()));
-        binds.push(("outcome", Outcome::Conflict.as_str().to_string().into_value()));
+        binds.push((
+            "outcome",
+            Outcome::Conflict.as_str().to_string().into_value(),
+        ));
         let sql = "CREATE return_conflict CONTENT {
-            return: $ret, content: $content, submit: $submit, base_version: $base,
+            ret: $ret, content: $content, submit: $submit, base_version: $base,
             newest_version: $newest, by_name: $by_name, at: $now, resolved: NONE
         }";
         return Ok(write_once(db, sql, binds, client_id, &target)
@@ -1114,7 +1126,7 @@ pub async fn review_return(
         checks.push(json!({
             "item": key_of(&item.id), "kind": "look_back", "outcome": truth.as_str(),
             "note": report.note, "files": to_json(&files)?, "source": format!("campaign_return:{}", key_of(&r.id)),
-            "campaign_name": c.name, "by_name": r.place, "on": found_on,
+            "campaign_name": c.name, "by_name": r.place, "checked_on": found_on,
         }));
     }
     let numbers: Vec<String> = prepared.made.iter().map(|(_, n)| n.clone()).collect();
@@ -1128,11 +1140,19 @@ pub async fn review_return(
             WHERE state = 'submitted' AND version = $version RETURN VALUE id);
          IF array::len($changed) = 0 {{ THROW 'stale' }};
          {CREATE_ITEMS};
-         FOR $c IN $checks {{ CREATE item_check CONTENT $c.merge({{ at: $now, item: type::record('item', $c.item) }}); }}"
+         {CREATE_CHECKS}"
     );
     commit_many(db, user, now, &changes, &sql, binds).await?;
     Ok(numbers)
 }
+
+/// Writes the checks (`$checks`, each with the item's key) in the caller's transaction.
+const CREATE_CHECKS: &str = "FOR $c IN $checks {
+    CREATE item_check SET item = type::record('item', $c.item), kind = $c.kind,
+        outcome = $c.outcome, note = $c.note, files = $c.files, source = $c.source,
+        campaign_name = $c.campaign_name, by_name = $c.by_name, checked_on = $c.checked_on,
+        at = $now;
+}";
 
 fn checks_value(checks: Vec<serde_json::Value>) -> Result<Value, AppError> {
     Ok(serde_json::Value::Array(checks).into_value())
@@ -1151,13 +1171,13 @@ pub async fn resolve_conflict(
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
     struct Row {
-        r#return: RecordId,
+        ret: RecordId,
         content: String,
         submit: bool,
         resolved: Option<String>,
     }
     let row: Option<Row> = db
-        .query("SELECT return, content, submit, resolved FROM ONLY $id")
+        .query("SELECT ret, content, submit, resolved FROM ONLY $id")
         .bind(("id", record("return_conflict", valid_key(conflict)?)))
         .await?
         .check()?
@@ -1166,7 +1186,7 @@ pub async fn resolve_conflict(
     if row.resolved.is_some() {
         return Err(AppError::WrongState);
     }
-    let r = load_return(db, user, &key_of(&row.r#return)).await?;
+    let r = load_return(db, user, &key_of(&row.ret)).await?;
     if take && r.state() == ReturnState::Accepted {
         return Err(AppError::WrongState);
     }
@@ -1214,8 +1234,7 @@ pub async fn plan_verification(
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     require_central(user)?;
-    let planned = parse_date(planned_on)
-        .ok_or(AppError::invalid(Field::Due, Problem::Invalid))?;
+    let planned = parse_date(planned_on).ok_or(AppError::invalid(Field::Due, Problem::Invalid))?;
     let campaign = match campaign.filter(|c| !c.trim().is_empty()) {
         Some(c) => Some(load_campaign(db, c).await?),
         None => None,
@@ -1233,7 +1252,10 @@ pub async fn plan_verification(
         .map(|i| record("item", i))
         .collect();
     let chosen: Vec<ItemUnit> = if item_ids.is_empty() {
-        let unit_id = record("unit", valid_key(unit).map_err(|_| AppError::invalid(Field::Unit, Problem::Required))?);
+        let unit_id = record(
+            "unit",
+            valid_key(unit).map_err(|_| AppError::invalid(Field::Unit, Problem::Required))?,
+        );
         match &campaign {
             Some(c) => db
                 .query("SELECT id, unit, district FROM item WHERE id IN $items AND unit = $unit")
@@ -1266,16 +1288,24 @@ pub async fn plan_verification(
     #[surreal(crate = "surrealdb::types")]
     struct Verifier {
         role: String,
-        district: Option<RecordId>,
+        scope_district: Option<RecordId>,
     }
     let v: Option<Verifier> = db
-        .query("SELECT role, district FROM ONLY $id WHERE active = true")
-        .bind(("id", record("user", valid_key(verifier).map_err(|_| AppError::invalid(Field::User, Problem::Required))?)))
+        .query("SELECT role, scope_district FROM ONLY $id")
+        .bind((
+            "id",
+            record(
+                "user",
+                valid_key(verifier)
+                    .map_err(|_| AppError::invalid(Field::User, Problem::Required))?,
+            ),
+        ))
         .await?
         .check()?
         .take(0)?;
     let ok = v.is_some_and(|v| {
-        v.role == "central_office" || (v.role == "district_office" && v.district.as_ref() == Some(&district))
+        v.role == "central_office"
+            || (v.role == "district_office" && v.scope_district.as_ref() == Some(&district))
     });
     if !ok {
         return Err(AppError::invalid(Field::User, Problem::Invalid));
@@ -1292,7 +1322,10 @@ pub async fn plan_verification(
     .bind(("campaign", campaign.map(|c| c.id)))
     .bind(("unit", unit_id))
     .bind(("district", district))
-    .bind(("items", chosen.into_iter().map(|i| i.id).collect::<Vec<_>>()))
+    .bind((
+        "items",
+        chosen.into_iter().map(|i| i.id).collect::<Vec<_>>(),
+    ))
     .bind(("verifier", record("user", verifier.trim())))
     .bind(("planned", format_date(planned)))
     .bind(("by", record("user", &user.id)))
@@ -1317,7 +1350,11 @@ async fn load_verification(
     let sees = reads_all(user)
         || key_of(&row.verifier) == user.id
         || matches!(&user.scope, Scope::District { id, .. } if user.role == Role::DistrictOffice && *id == key_of(&row.district));
-    if sees { Ok(row) } else { Err(AppError::NotFound) }
+    if sees {
+        Ok(row)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// The verifications the caller is to carry out (or, for the central office, all open).
@@ -1360,7 +1397,11 @@ pub async fn verification_view(
     now: DateTime<Utc>,
 ) -> Result<VerificationView, AppError> {
     let v = load_verification(db, user, id).await?;
-    let items: Vec<AttachedItem> = attached_items(db, &v.items).await?.iter().map(attached).collect();
+    let items: Vec<AttachedItem> = attached_items(db, &v.items)
+        .await?
+        .iter()
+        .map(attached)
+        .collect();
     let (units, categories) = choices(db, &[], Some(&v.unit)).await?;
     Ok(VerificationView {
         id: key_of(&v.id),
@@ -1413,8 +1454,12 @@ pub async fn record_verification(
     let (units, categories) = choices(db, &[], Some(&v.unit)).await?;
     let spec = verification_spec(&shown, &units, &categories, now);
     let mut sent = sent.clone();
-    sent.files
-        .extend(files.iter().filter(|f| !f.bytes.is_empty()).map(|f| f.input.clone()));
+    sent.files.extend(
+        files
+            .iter()
+            .filter(|f| !f.bytes.is_empty())
+            .map(|f| f.input.clone()),
+    );
     let record_ = rules::read_verification(&spec, &sent, true).map_err(AppError::Form)?;
     let stored = store_form_files(
         files,
@@ -1438,7 +1483,13 @@ pub async fn record_verification(
             nature: p.nature.clone(),
             description: p.description.clone(),
             found_on: record_.visited_on.clone(),
-            found_in: v.campaign_name.clone().unwrap_or_default().chars().take(100).collect(),
+            found_in: v
+                .campaign_name
+                .clone()
+                .unwrap_or_default()
+                .chars()
+                .take(100)
+                .collect(),
             deadline: p.deadline.clone(),
             supervising_office: user.display_name.chars().take(100).collect(),
             head_name: p.head_name.clone(),
@@ -1458,7 +1509,8 @@ pub async fn record_verification(
     let mut checks = Vec::new();
     let photos: Vec<&StoredFile> = stored.iter().filter(|f| f.input == "photos").collect();
     for f in &record_.findings {
-        let (Some(finding), Some(item)) = (f.finding, items.iter().find(|i| key_of(&i.id) == f.item))
+        let (Some(finding), Some(item)) =
+            (f.finding, items.iter().find(|i| key_of(&i.id) == f.item))
         else {
             continue;
         };
@@ -1475,7 +1527,7 @@ pub async fn record_verification(
             "item": key_of(&item.id), "kind": "on_site", "outcome": finding.as_str(),
             "note": f.note, "files": to_json(&photos)?, "source": format!("verification:{}", key_of(&v.id)),
             "campaign_name": v.campaign_name.clone().unwrap_or_default(), "by_name": user.display_name,
-            "on": record_.visited_on,
+            "checked_on": record_.visited_on,
         }));
     }
     let numbers: Vec<String> = prepared.made.iter().map(|(_, n)| n.clone()).collect();
@@ -1490,7 +1542,10 @@ pub async fn record_verification(
     binds.push(("checks", checks_value(checks)?));
     binds.push(("receipt", record("submission", client_id).into_value()));
     binds.push(("target", target.clone().into_value()));
-    binds.push(("outcome", Outcome::Submitted.as_str().to_string().into_value()));
+    binds.push((
+        "outcome",
+        Outcome::Submitted.as_str().to_string().into_value(),
+    ));
     binds.push(("by", record("user", &user.id).into_value()));
     let sql = format!(
         "LET $changed = (UPDATE $ver SET state = 'recorded', content = $content,
@@ -1498,7 +1553,7 @@ pub async fn record_verification(
             WHERE version = $base AND state = 'planned' RETURN VALUE id);
          IF array::len($changed) = 0 {{ THROW 'stale' }};
          {CREATE_ITEMS};
-         FOR $c IN $checks {{ CREATE item_check CONTENT $c.merge({{ at: $now, item: type::record('item', $c.item) }}); }};
+         {CREATE_CHECKS};
          CREATE $receipt SET target = $target, outcome = $outcome, by = $by, at = $now"
     );
     match commit_many(db, user, now, &changes, &sql, binds).await {
@@ -1522,10 +1577,10 @@ pub async fn item_checks(db: &Db, item: &RecordId) -> Result<Vec<ItemCheck>, App
         files: String,
         campaign_name: String,
         by_name: String,
-        on: String,
+        checked_on: String,
     }
     let rows: Vec<Row> = db
-        .query("SELECT id, kind, outcome, note, files, campaign_name, by_name, on, at FROM item_check WHERE item = $item ORDER BY at")
+        .query("SELECT id, kind, outcome, note, files, campaign_name, by_name, checked_on, at FROM item_check WHERE item = $item ORDER BY at")
         .bind(("item", item.clone()))
         .await?
         .check()?
@@ -1539,7 +1594,7 @@ pub async fn item_checks(db: &Db, item: &RecordId) -> Result<Vec<ItemCheck>, App
             note: r.note,
             campaign_name: r.campaign_name,
             by_name: r.by_name,
-            on: r.on,
+            on: r.checked_on,
             files: from_json::<Vec<StoredFile>>(&r.files),
         })
         .collect())
@@ -1557,22 +1612,24 @@ pub async fn file_for_download(
     let (kind, key) = owner.split_once('-').ok_or(AppError::NotFound)?;
     let files: Vec<StoredFile> = match kind {
         "r" => load_return(db, user, key).await?.content().files,
-        "v" => from_json::<VerificationContent>(&load_verification(db, user, key).await?.content).files,
+        "v" => {
+            from_json::<VerificationContent>(&load_verification(db, user, key).await?.content).files
+        }
         "p" => {
             #[derive(SurrealValue)]
             #[surreal(crate = "surrealdb::types")]
             struct Row {
-                r#return: RecordId,
+                ret: RecordId,
                 content: String,
             }
             let row: Option<Row> = db
-                .query("SELECT return, content FROM ONLY $id")
+                .query("SELECT ret, content FROM ONLY $id")
                 .bind(("id", record("return_conflict", valid_key(key)?)))
                 .await?
                 .check()?
                 .take(0)?;
             let row = row.ok_or(AppError::NotFound)?;
-            load_return(db, user, &key_of(&row.r#return)).await?;
+            load_return(db, user, &key_of(&row.ret)).await?;
             from_json::<ReturnContent>(&row.content).files
         }
         "c" => {

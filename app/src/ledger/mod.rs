@@ -194,6 +194,8 @@ pub struct ItemDetail {
     pub reminders: Vec<ReminderSent>,
     /// How each reminder went out on the channels beyond the inbox.
     pub deliveries: Vec<crate::reminders::DeliveryEntry>,
+    /// What look-back returns and on-site visits found about the item.
+    pub checks: Vec<crate::campaigns::ItemCheck>,
     pub actions: Vec<Action>,
     /// Proposed due dates for 1..=5 measures (reverse scheduling), for the plan form.
     pub proposals: Vec<Vec<String>>,

@@ -206,6 +206,7 @@ fn ItemView(d: ItemDetail) -> impl IntoView {
                 </details>
             })}
             <RemindersSent d=d.clone() />
+            <crate::campaigns::pages::ItemChecks checks=d.checks.clone() />
             <Timeline d=d.clone() />
         </article>
     }

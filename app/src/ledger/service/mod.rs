@@ -11,12 +11,12 @@ mod register;
 mod steps;
 
 pub use history::{ChainReport, verify_ledger};
+pub(crate) use history::{Change, commit_many};
 pub(crate) use read::filter_clause;
 pub use read::{
     acceptance_queue, attachment_for_download, get_item, list_categories, list_items, list_sources,
     unit_items,
 };
-pub(crate) use history::{Change, commit_many};
 pub(crate) use register::{CREATE_ITEMS, list_entries, prepare_items};
 pub use register::{add_list_entry, register_item, register_many};
 pub use steps::*;

@@ -472,6 +472,7 @@ pub async fn get_item(
     let events: Vec<EventRow> = response.take(7)?;
     let reminders: Vec<ReminderRow> = response.take(8)?;
     let deliveries = crate::reminders::dispatch::item_deliveries(db, &row.id).await?;
+    let checks = crate::campaigns::service::item_checks(db, &row.id).await?;
 
     let status = summary.status;
     let nature = summary.nature;
@@ -618,6 +619,7 @@ pub async fn get_item(
             })
             .collect(),
         deliveries,
+        checks,
         actions: actions(status, nature, standing),
         proposals,
         summary,
