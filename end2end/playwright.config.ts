@@ -15,7 +15,7 @@ const chromium = {
 const phone = { ...devices['Pixel 7'], launchOptions: chromium };
 const desktop = { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 860 }, launchOptions: chromium };
 // Service worker, install and offline need JavaScript by nature.
-const needsScript = /(pwa|push)\.spec\.ts/;
+const needsScript = /(pwa|push|lookback-offline)\.spec\.ts/;
 
 export default defineConfig({
   testDir: './tests',

@@ -100,6 +100,7 @@ pub struct ProgressRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerificationLine {
     pub id: String,
+    pub campaign_name: String,
     pub unit_name: String,
     pub verifier_name: String,
     pub planned_on: String,

@@ -55,6 +55,8 @@ pub fn OfflineForm(
     let state = RwSignal::new(String::new());
     let waiting = RwSignal::new(0usize);
     let problems = RwSignal::new(Vec::<String>::new());
+    // Set once the draft (if any) is back in the form and the form is watched.
+    let ready = RwSignal::new(false);
     let l = StoredValue::new(labels);
     #[cfg(feature = "hydrate")]
     {
@@ -66,6 +68,7 @@ pub fn OfflineForm(
             state,
             waiting,
             problems,
+            ready,
         };
         Effect::new(move |_| browser::start(ctx.clone()));
     }
@@ -87,7 +90,7 @@ pub fn OfflineForm(
         })
     };
     view! {
-        <div class="offline-panel" data-testid="offline-panel" data-state=move || state.get() data-waiting=move || waiting.get()>
+        <div class="offline-panel" data-testid="offline-panel" data-state=move || state.get() data-waiting=move || waiting.get() data-ready=move || ready.get().to_string()>
             <p role="status" data-testid="offline-status">{message}</p>
             <Show when=move || { waiting.get() > 0 }>
                 <p class="offline-waiting" data-testid="offline-waiting">
@@ -134,6 +137,7 @@ mod browser {
         pub state: RwSignal<String>,
         pub waiting: RwSignal<usize>,
         pub problems: RwSignal<Vec<String>>,
+        pub ready: RwSignal<bool>,
     }
 
     fn get(o: &JsValue, k: &str) -> JsValue {
@@ -188,9 +192,14 @@ mod browser {
         op: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
     ) -> Result<JsValue, JsValue> {
         let db = open().await?;
-        let tx = db.transaction_with_str_and_mode(STORE, mode)?;
-        let req = op(&tx.object_store(STORE)?)?;
-        let result = done(req).await;
+        let req = db
+            .transaction_with_str_and_mode(STORE, mode)
+            .and_then(|tx| tx.object_store(STORE))
+            .and_then(|store| op(&store));
+        let result = match req {
+            Ok(req) => done(req).await,
+            Err(e) => Err(e),
+        };
         db.close();
         result
     }
@@ -421,18 +430,39 @@ mod browser {
             .count()
     }
 
-    /// Keep the form as it is now as a draft on the device.
+    thread_local! {
+        /// Bumped by every change and every send of a form: a draft write that lost the
+        /// race to a newer one (typing, then tapping send) is dropped, never written over it.
+        static SEQ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn bump() -> u64 {
+        SEQ.with(|s| {
+            s.set(s.get() + 1);
+            s.get()
+        })
+    }
+
+    fn current(seq: u64) -> bool {
+        SEQ.with(|s| s.get() == seq)
+    }
+
+    /// Keep the form as it is now as a draft on the device (unless something newer
+    /// was written meanwhile).
     async fn keep(ctx: &Ctx) {
         let Some(f) = form(&ctx.form_id) else { return };
-        let existing = read(&ctx.draft_key).await;
-        if existing
-            .as_ref()
-            .is_some_and(|d| get(d, "status").as_string().as_deref() == Some("queued"))
-        {
-            // Editing a queued draft makes it a draft again until it is sent anew.
-        }
+        let mine = bump();
         let draft = draft_object(&ctx.draft_key, &f.action(), &entries(&f), "draft", "");
-        if write(&draft).await {
+        let written = store_op(IdbTransactionMode::Readwrite, |s| {
+            if current(mine) {
+                s.put(&draft)
+            } else {
+                Err(JsValue::from_str("superseded"))
+            }
+        })
+        .await
+        .is_ok();
+        if written && current(mine) {
             ctx.state.set("kept".into());
         }
         ctx.waiting.set(count_waiting().await);
@@ -597,6 +627,7 @@ mod browser {
                         .set(if queued { "ready" } else { "restored" }.into());
                 }
                 ctx.waiting.set(count_waiting().await);
+                ctx.ready.set(true);
                 if window().navigator().on_line() {
                     flush_all(ctx.state, ctx.waiting, ctx.problems, ctx.labels.clone()).await;
                 }
@@ -631,6 +662,8 @@ mod browser {
                     .set(describe(&ctx.form_id, &ctx.labels, &found));
                 let ctx = ctx.clone();
                 let url = f.action();
+                // Anything typed before this send and not yet written is superseded.
+                bump();
                 leptos::task::spawn_local(async move {
                     let status = if found.is_empty() { "queued" } else { "draft" };
                     let id = if found.is_empty() {

@@ -232,7 +232,7 @@ pub fn CampaignsPage() -> impl IntoView {
                                     {visits.into_iter().map(|v| view! {
                                         <li class="card">
                                             <a href=format!("/verifications/{}", v.id)>{v.unit_name.clone()}</a>
-                                            <p class="hint">{format!("{} · {} · {}", v.planned_on, v.verifier_name, if v.recorded { td_string!(l, campaign.visit_recorded) } else { td_string!(l, campaign.visit_planned) })}</p>
+                                            <p class="hint">{format!("{} · {} · {} · {}", v.campaign_name, v.planned_on, v.verifier_name, if v.recorded { td_string!(l, campaign.visit_recorded) } else { td_string!(l, campaign.visit_planned) })}</p>
                                         </li>
                                     }).collect_view()}
                                 </ul>

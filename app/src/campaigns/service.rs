@@ -511,6 +511,7 @@ const VERIFICATION_FIELDS: &str = "id, campaign, campaign.name AS campaign_name,
 fn verification_line(v: &VerificationRow) -> VerificationLine {
     VerificationLine {
         id: key_of(&v.id),
+        campaign_name: v.campaign_name.clone().unwrap_or_default(),
         unit_name: v.unit_name.clone(),
         verifier_name: v.verifier_name.clone(),
         planned_on: v.planned_on.clone(),
