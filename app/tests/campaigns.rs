@@ -252,7 +252,7 @@ async fn scopes_are_checked_on_the_server() {
             &w.db,
             &w.district,
             &draft(),
-            &[gg.clone()],
+            std::slice::from_ref(&gg),
             &[],
             false,
             at("2026-12-01")
@@ -270,7 +270,7 @@ async fn scopes_are_checked_on_the_server() {
             &w.district,
             Some(&id),
             "",
-            &[w.item.clone()],
+            std::slice::from_ref(&w.item),
             &w.district.id,
             "2026-12-05",
             at("2026-12-02")
@@ -678,7 +678,7 @@ async fn an_on_site_verification_updates_the_ledger() {
         &w.central,
         Some(&id),
         "",
-        &[w.item.clone()],
+        std::slice::from_ref(&w.item),
         &w.district.id,
         "2026-12-05",
         at("2026-12-02"),

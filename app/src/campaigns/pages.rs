@@ -203,7 +203,7 @@ pub fn CampaignsPage() -> impl IntoView {
         <AppFrame user>
             <h1>{t!(i18n, campaign.title)}</h1>
             <ErrorNotice />
-            {central.then(|| view! { <p><a class="button primary" href="/campaigns/new" data-testid="new-campaign">{t!(i18n, campaign.new)}</a></p> })}
+            {central.then(|| view! { <p><a class="button primary" href="/campaigns/new" data-testid="new-campaign">{t!(i18n, campaign.new_campaign)}</a></p> })}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let l = i18n.get_locale_untracked();
@@ -261,7 +261,7 @@ pub fn NewCampaignPage() -> impl IntoView {
     let places = Resource::new(|| (), |_| super::api::campaign_places());
     view! {
         <AppFrame user>
-            <h1>{t!(i18n, campaign.new)}</h1>
+            <h1>{t!(i18n, campaign.new_campaign)}</h1>
             <ErrorNotice />
             <FormProblems />
             <Suspense fallback=|| ()>
@@ -809,26 +809,26 @@ fn ReturnForm(r: ReturnView) -> impl IntoView {
                         <fieldset class="card new-problem" data-row=n>
                             <legend>{format!("{} {}", td_string!(l, campaign.new_problem), n + 1)}</legend>
                             <label><span>{t!(i18n, campaign.unit)}</span>
-                                <select name=format!("new-{n}-unit") data-label=lab(&td_string!(l, campaign.unit).to_string())>
+                                <select name=format!("new-{n}-unit") data-label=lab(td_string!(l, campaign.unit))>
                                     <option value="">"—"</option>
                                     {r.units.iter().map(|(k, name)| view! { <option value=k.clone() selected=*k == unit>{name.clone()}</option> }).collect_view()}
                                 </select></label>
                             <label><span>{t!(i18n, campaign.category)}</span>
-                                <select name=format!("new-{n}-category") data-label=lab(&td_string!(l, campaign.category).to_string())>
+                                <select name=format!("new-{n}-category") data-label=lab(td_string!(l, campaign.category))>
                                     {r.categories.iter().map(|c| view! { <option value=c.code.clone() selected=c.code == cat>{entry_name(l, c)}</option> }).collect_view()}
                                 </select></label>
                             <label><span>{t!(i18n, campaign.nature)}</span>
-                                <select name=format!("new-{n}-nature") data-label=lab(&td_string!(l, campaign.nature).to_string())>
+                                <select name=format!("new-{n}-nature") data-label=lab(td_string!(l, campaign.nature))>
                                     <option value="violation">{crate::ui::labels::nature_label(l, crate::ledger::lifecycle::Nature::Violation)}</option>
                                     <option value="policy_caused" selected=nature == "policy_caused">{crate::ui::labels::nature_label(l, crate::ledger::lifecycle::Nature::PolicyCaused)}</option>
                                 </select></label>
                             <label><span>{t!(i18n, campaign.description)}</span>
-                                <textarea name=format!("new-{n}-description") rows="2" data-label=lab(&td_string!(l, campaign.description).to_string())>{g(|p| p.description.clone())}</textarea></label>
+                                <textarea name=format!("new-{n}-description") rows="2" data-label=lab(td_string!(l, campaign.description))>{g(|p| p.description.clone())}</textarea></label>
                             <div class="row">
                                 <label><span>{t!(i18n, campaign.deadline)}</span>
-                                    <input type="date" name=format!("new-{n}-deadline") value=g(|p| p.deadline.clone()) data-label=lab(&td_string!(l, campaign.deadline).to_string()) /></label>
+                                    <input type="date" name=format!("new-{n}-deadline") value=g(|p| p.deadline.clone()) data-label=lab(td_string!(l, campaign.deadline)) /></label>
                                 <label><span>{t!(i18n, campaign.head)}</span>
-                                    <input name=format!("new-{n}-head") value=g(|p| p.head_name.clone()) data-label=lab(&td_string!(l, campaign.head).to_string()) /></label>
+                                    <input name=format!("new-{n}-head") value=g(|p| p.head_name.clone()) data-label=lab(td_string!(l, campaign.head)) /></label>
                             </div>
                             {photo_input(format!("new-{n}-photo"), td_string!(l, campaign.photo).to_string())}
                             {file_links('r', owner.clone(), files_of.with_value(|f| f(format!("new-{n}-photo"))))}
@@ -970,7 +970,7 @@ fn VerificationForm(v: VerificationView) -> impl IntoView {
             <fieldset class="card new-problem">
                 <legend>{t!(i18n, campaign.new_problem_on_site)}</legend>
                 <label><span>{t!(i18n, campaign.unit)}</span>
-                    <select name="new-0-unit" data-label=lab(&td_string!(l, campaign.unit).to_string())>
+                    <select name="new-0-unit" data-label=lab(td_string!(l, campaign.unit))>
                         <option value="">"—"</option>
                         {v.units.iter().map(|(k, n)| view! { <option value=k.clone()>{n.clone()}</option> }).collect_view()}
                     </select></label>
@@ -978,10 +978,10 @@ fn VerificationForm(v: VerificationView) -> impl IntoView {
                     <select name="new-0-category">
                         {v.categories.iter().map(|c| view! { <option value=c.code.clone()>{entry_name(l, c)}</option> }).collect_view()}
                     </select></label>
-                <label><span>{t!(i18n, campaign.description)}</span><textarea name="new-0-description" rows="2" data-label=lab(&td_string!(l, campaign.description).to_string())></textarea></label>
+                <label><span>{t!(i18n, campaign.description)}</span><textarea name="new-0-description" rows="2" data-label=lab(td_string!(l, campaign.description))></textarea></label>
                 <div class="row">
-                    <label><span>{t!(i18n, campaign.deadline)}</span><input type="date" name="new-0-deadline" data-label=lab(&td_string!(l, campaign.deadline).to_string()) /></label>
-                    <label><span>{t!(i18n, campaign.head)}</span><input name="new-0-head" data-label=lab(&td_string!(l, campaign.head).to_string()) /></label>
+                    <label><span>{t!(i18n, campaign.deadline)}</span><input type="date" name="new-0-deadline" data-label=lab(td_string!(l, campaign.deadline)) /></label>
+                    <label><span>{t!(i18n, campaign.head)}</span><input name="new-0-head" data-label=lab(td_string!(l, campaign.head)) /></label>
                 </div>
                 {photo_input("new-0-photo".into(), td_string!(l, campaign.photo).to_string())}
             </fieldset>

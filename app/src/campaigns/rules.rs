@@ -675,7 +675,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        crate::ledger::calendar::parse_date(s).unwrap()
+        crate::ledger::calendar::parse_date(s).unwrap_or_else(|| panic!("bad date {s}"))
     }
 
     fn sent(pairs: &[(&str, &str)], files: &[&str]) -> Sent {
@@ -753,7 +753,7 @@ mod tests {
             ],
             &["answer-q3"],
         );
-        let r = read_return(&spec(), &s, true).unwrap();
+        let r = read_return(&spec(), &s, true).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(r.items[0].truth, Some(Truth::Rectified));
         assert_eq!(r.items[1].truth, Some(Truth::InProgress));
         assert_eq!(r.answers.get("q1").map(String::as_str), Some("12"));
@@ -777,7 +777,9 @@ mod tests {
             ],
             &[],
         );
-        let problems = read_return(&spec(), &s, true).unwrap_err();
+        let problems = read_return(&spec(), &s, true)
+            .err()
+            .unwrap_or_else(|| panic!("expected problems"));
         let has =
             |input: &str, p: Problem| problems.iter().any(|x| x.input == input && x.problem == p);
         assert!(has("note-a", Problem::Required), "rectified needs evidence");
@@ -791,7 +793,9 @@ mod tests {
         assert!(has("new-0-deadline", Problem::NotLater));
         // A photo as evidence is enough for "rectified".
         let s = sent(&[("status-a", "rectified")], &["evidence-a"]);
-        let problems = read_return(&spec(), &s, true).unwrap_err();
+        let problems = read_return(&spec(), &s, true)
+            .err()
+            .unwrap_or_else(|| panic!("expected problems"));
         assert!(!problems.iter().any(|p| p.input == "note-a"));
     }
 
@@ -801,7 +805,9 @@ mod tests {
         assert!(read_return(&spec(), &s, false).is_ok());
         let s = sent(&[("answer-q1", "x")], &[]);
         assert_eq!(
-            read_return(&spec(), &s, false).unwrap_err(),
+            read_return(&spec(), &s, false)
+                .err()
+                .unwrap_or_else(|| panic!("expected problems")),
             vec![problem("answer-q1", Problem::Invalid)]
         );
     }
@@ -873,7 +879,9 @@ mod tests {
             ],
             &[],
         );
-        let problems = read_verification(&spec, &s, true).unwrap_err();
+        let problems = read_verification(&spec, &s, true)
+            .err()
+            .unwrap_or_else(|| panic!("expected problems"));
         let inputs: Vec<&str> = problems.iter().map(|p| p.input.as_str()).collect();
         for i in ["visited_on", "people", "fnote-a", "finding-b", "new-0-unit"] {
             assert!(inputs.contains(&i), "{i} in {inputs:?}");
@@ -888,7 +896,7 @@ mod tests {
             ],
             &[],
         );
-        let r = read_verification(&spec, &s, true).unwrap();
+        let r = read_verification(&spec, &s, true).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(r.findings[1].finding, Some(Finding::NotConfirmed));
         assert!(r.new_problem.is_none());
     }
@@ -912,7 +920,7 @@ mod tests {
             ],
             &[],
         );
-        let c = read_campaign(&s).unwrap();
+        let c = read_campaign(&s).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(c.form.questions.len(), 1);
         assert_eq!(c.form.questions[0].choices, vec!["快", "慢"]);
         assert!(c.form.questions[0].required);
@@ -928,7 +936,8 @@ mod tests {
             &[],
         );
         let inputs: Vec<String> = read_campaign(&s)
-            .unwrap_err()
+            .err()
+            .unwrap_or_else(|| panic!("expected problems"))
             .into_iter()
             .map(|p| p.input)
             .collect();
