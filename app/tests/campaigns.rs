@@ -790,3 +790,60 @@ async fn an_on_site_verification_updates_the_ledger() {
         Some(AppError::NotFound)
     );
 }
+
+#[tokio::test]
+async fn returns_not_in_are_reminded_through_the_ladder() {
+    use app::reminders::service as reminders;
+    let w = world().await;
+    let id = campaign(&w).await;
+    let r = district_return(&w, &id).await;
+    let dir = files_dir("remind");
+    let of_returns = |list: Vec<app::reminders::InboxEntry>| -> Vec<(String, String)> {
+        list.into_iter()
+            .filter(|e| e.link.starts_with("/returns/"))
+            .map(|e| (e.rule, e.link))
+            .collect()
+    };
+    // The campaign closes on 2026-12-10: T-7 is 2026-12-03.
+    ok(reminders::tick(&w.db, "a", at("2026-12-02")).await);
+    assert!(of_returns(ok(reminders::inbox(&w.db, &w.district).await)).is_empty());
+    ok(reminders::tick(&w.db, "a", at("2026-12-03")).await);
+    let got = of_returns(ok(reminders::inbox(&w.db, &w.district).await));
+    assert_eq!(
+        got,
+        vec![("return_t7".to_string(), format!("/returns/{}", r.id))]
+    );
+    // The unit's own return reminds the unit's head (and contact), not the district.
+    let head = of_returns(ok(reminders::inbox(&w.db, &w.head).await));
+    assert_eq!(head.len(), 1);
+    assert_ne!(head[0].1, got[0].1);
+    // Submitted: no T-1 for the district; the unit, still missing, gets it.
+    let item = r.items[0].key.clone();
+    let sent = pairs(&[
+        (&format!("status-{item}"), "in_progress"),
+        ("answer-q0", "yes"),
+    ]);
+    assert_eq!(
+        campaigns::submit_return(
+            &w.db,
+            &w.district,
+            &r.id,
+            &sent,
+            &[],
+            "remind-00001",
+            0,
+            true,
+            &dir,
+            at("2026-12-05")
+        )
+        .await,
+        Ok(Outcome::Submitted)
+    );
+    ok(reminders::tick(&w.db, "a", at("2026-12-09")).await);
+    assert_eq!(
+        of_returns(ok(reminders::inbox(&w.db, &w.district).await)).len(),
+        1
+    );
+    let head = of_returns(ok(reminders::inbox(&w.db, &w.head).await));
+    assert!(head.iter().any(|(rule, _)| rule == "return_t1"));
+}

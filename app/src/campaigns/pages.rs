@@ -259,13 +259,19 @@ pub fn NewCampaignPage() -> impl IntoView {
     }
     let i18n = use_i18n();
     let places = Resource::new(|| (), |_| super::api::campaign_places());
+    // Districts chosen beforehand (the dashboard's "start a look-back" on a concentration).
+    let chosen: Vec<String> = query_value("districts")
+        .split(',')
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+        .collect();
     view! {
         <AppFrame user>
             <h1>{t!(i18n, campaign.new_campaign)}</h1>
             <ErrorNotice />
             <FormProblems />
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || { let chosen = chosen.clone(); Suspend::new(async move {
                     let l = i18n.get_locale_untracked();
                     let (districts, units) = match places.await {
                         Ok(p) => p,
@@ -286,7 +292,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                             </div>
                             <fieldset><legend>{t!(i18n, campaign.districts)}</legend>
                                 {districts.into_iter().map(|(id, name)| view! {
-                                    <label class="check"><input type="checkbox" name="districts" value=id />{name}</label>
+                                    <label class="check"><input type="checkbox" name="districts" checked=chosen.iter().any(|c| *c == id) value=id />{name}</label>
                                 }).collect_view()}
                             </fieldset>
                             <label><span>{t!(i18n, campaign.units_optional)}</span>
@@ -317,7 +323,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                             <button type="submit" class="button primary big">{t!(i18n, campaign.create)}</button>
                         </form>
                     }.into_any()
-                })}
+                })}}
             </Suspense>
         </AppFrame>
     }

@@ -180,6 +180,7 @@ pub(crate) struct Claimed {
     pub locale: Option<String>,
     pub phone: Option<String>,
     pub item: Option<RecordId>,
+    pub ret: Option<RecordId>,
     pub number: Option<String>,
     pub unit: Option<RecordId>,
     pub unit_name: Option<String>,
@@ -193,6 +194,7 @@ impl Claimed {
     fn line(&self) -> Line {
         Line {
             item_id: self.item.as_ref().map(key_of),
+            path: self.ret.as_ref().map(|r| format!("/returns/{}", key_of(r))),
             number: self.number.clone().unwrap_or_default(),
             unit_name: self.unit_name.clone().unwrap_or_default(),
             rule: self.rule.clone(),

@@ -17,6 +17,8 @@ pub enum Anchor {
     ClosureRequested,
     /// Every week: the weekly summary; `offset_days` is the weekday (0 = Monday).
     Weekly,
+    /// The last day of an open campaign, for returns not yet submitted.
+    ReturnDue,
 }
 
 /// Who a reminder goes to.
@@ -64,6 +66,7 @@ impl Anchor {
             Anchor::MeasureDue => "measure_due",
             Anchor::ClosureRequested => "closure_requested",
             Anchor::Weekly => "weekly",
+            Anchor::ReturnDue => "return_due",
         }
     }
 
@@ -73,6 +76,7 @@ impl Anchor {
             Anchor::MeasureDue,
             Anchor::ClosureRequested,
             Anchor::Weekly,
+            Anchor::ReturnDue,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)
@@ -176,6 +180,22 @@ pub fn default_ladder() -> Vec<Rule> {
             &[CoSigners],
         ),
         rule("weekly_summary", Anchor::Weekly, 0, None, &[CentralOffice]),
+        // Look-back returns (DESIGN §5): the district office for its district's return,
+        // the unit's head and contact for a unit's own return.
+        rule(
+            "return_t7",
+            Anchor::ReturnDue,
+            -7,
+            None,
+            &[DistrictOffice, UnitHead, UnitHandler],
+        ),
+        rule(
+            "return_t1",
+            Anchor::ReturnDue,
+            -1,
+            None,
+            &[DistrictOffice, UnitHead, UnitHandler],
+        ),
     ]
 }
 

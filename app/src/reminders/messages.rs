@@ -15,6 +15,8 @@ pub use super::Figures;
 pub struct Line {
     /// The item's record key; `None` for the weekly summary.
     pub item_id: Option<String>,
+    /// Where a tap goes when the line is not about an item (a campaign return).
+    pub path: Option<String>,
     pub number: String,
     pub unit_name: String,
     pub rule: String,
@@ -57,10 +59,17 @@ pub fn line_text(l: Locale, line: &Line) -> String {
 
 /// The app path a tap on the digest opens: the item when there is one, else the inbox.
 pub fn open_path(lines: &[Line]) -> String {
-    let items: Vec<&String> = lines.iter().filter_map(|l| l.item_id.as_ref()).collect();
-    match items.as_slice() {
-        [one] if lines.len() == 1 => format!("/items/{one}"),
+    match lines {
+        [one] => line_path(one).unwrap_or_else(|| "/inbox".to_string()),
         _ => "/inbox".to_string(),
+    }
+}
+
+fn line_path(line: &Line) -> Option<String> {
+    match (&line.item_id, &line.path) {
+        (Some(id), _) => Some(format!("/items/{id}")),
+        (None, Some(p)) => Some(p.clone()),
+        _ => None,
     }
 }
 
@@ -70,8 +79,8 @@ fn listed(l: Locale, lines: &[Line], bullet: &str, link: Option<&str>) -> String
         .take(MAX_LINES)
         .map(|line| {
             let text = line_text(l, line);
-            match (link, &line.item_id) {
-                (Some(base), Some(id)) => format!("{bullet}[{text}]({base}/items/{id})"),
+            match (link, line_path(line)) {
+                (Some(base), Some(path)) => format!("{bullet}[{text}]({base}{path})"),
                 _ => format!("{bullet}{text}"),
             }
         })
@@ -209,6 +218,7 @@ mod tests {
     fn line(item: &str, rule: &str) -> Line {
         Line {
             item_id: Some(item.to_string()),
+            path: None,
             number: format!("2026-TZ-{item}"),
             unit_name: "海陵区教育局".into(),
             rule: rule.into(),

@@ -83,6 +83,8 @@ pub struct ChannelForm {
 pub struct InboxEntry {
     pub id: String,
     pub item_id: String,
+    /// Where the entry leads: the item, the campaign return, or the ledger.
+    pub link: String,
     pub item_number: String,
     pub unit_name: String,
     /// The ladder rule's code, e.g. `deadline_t7`.

@@ -25,6 +25,8 @@ pub fn rule_label(locale: Locale, rule: &str) -> String {
         "measure_t0" => td_string!(locale, rule.measure_t0),
         "acceptance_waiting_5" => td_string!(locale, rule.acceptance_waiting_5),
         "weekly_summary" => td_string!(locale, rule.weekly_summary),
+        "return_t7" => td_string!(locale, rule.return_t7),
+        "return_t1" => td_string!(locale, rule.return_t1),
         other => return other.to_string(),
     }
     .to_string()
@@ -50,7 +52,7 @@ pub fn InboxPage() -> impl IntoView {
                             <ul class="item-list" data-testid="inbox">
                                 {list.into_iter().map(|e| view! {
                                     <li class="item-card" class:unread=!e.read data-rule=e.rule.clone() data-number=e.item_number.clone()>
-                                        <a class="item-link" href=if e.item_id.is_empty() { "/ledger".to_string() } else { format!("/items/{}", e.item_id) }>
+                                        <a class="item-link" href=e.link.clone()>
                                             <p class="item-top"><strong>{rule_label(l, &e.rule)}</strong> <span class="mono hint">{e.day.clone()}</span></p>
                                             {match &e.figures {
                                                 Some(f) => view! {

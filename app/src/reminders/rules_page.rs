@@ -19,6 +19,7 @@ fn anchor_label(l: Locale, a: Anchor) -> String {
         Anchor::MeasureDue => td_string!(l, reminder_admin.anchor_measure_due),
         Anchor::ClosureRequested => td_string!(l, reminder_admin.anchor_closure_requested),
         Anchor::Weekly => td_string!(l, reminder_admin.anchor_weekly),
+        Anchor::ReturnDue => td_string!(l, reminder_admin.anchor_return_due),
     }
     .to_string()
 }

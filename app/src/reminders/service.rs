@@ -119,6 +119,7 @@ fn reminder_key(
 struct NewReminder {
     id: RecordId,
     item: Option<RecordId>,
+    ret: Option<RecordId>,
     rule: String,
     occurrence: i64,
     recipient: RecordId,
@@ -172,7 +173,10 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
     let today = today(now);
     db.query(
         "UPDATE reminder SET state = 'cancelled'
-            WHERE state = 'pending' AND item.status IN ['closed', 'withdrawn']",
+            WHERE state = 'pending' AND item.status IN ['closed', 'withdrawn'];
+         UPDATE reminder SET state = 'cancelled'
+            WHERE state = 'pending' AND ret != NONE
+                AND (ret.state NOT IN ['draft', 'returned'] OR ret.campaign.state != 'open');",
     )
     .await
     .map_err(db_err)?
@@ -213,7 +217,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                     ("closure_requested", Some(at)) => vec![crate::ledger::calendar::today(at)],
                     _ => Vec::new(),
                 },
-                Anchor::Weekly => Vec::new(),
+                Anchor::Weekly | Anchor::ReturnDue => Vec::new(),
             };
             for anchor in &anchors {
                 for (occurrence, day) in due_occurrences(rule, *anchor, since, today) {
@@ -225,6 +229,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                                     &reminder_key(&item.id, &rule.code, *anchor, &user, occurrence),
                                 ),
                                 item: Some(item.id.clone()),
+                                ret: None,
                                 rule: rule.code.clone(),
                                 occurrence: i64::from(occurrence),
                                 recipient: user,
@@ -267,6 +272,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                         &key_hash(&format!("{}|{week}|{}", rule.code, key_of(&p.id))),
                     ),
                     item: None,
+                    ret: None,
                     rule: rule.code.clone(),
                     occurrence: 0,
                     recipient: p.id.clone(),
@@ -276,6 +282,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
             }
         }
     }
+    rows.extend(plan_returns(db, rules, &people, since_floor, today).await?);
     if rows.is_empty() {
         return Ok(0);
     }
@@ -284,7 +291,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         .query(
             "FOR $r IN $rows {
                 INSERT IGNORE INTO reminder {
-                    id: $r.id, item: $r.item, rule: $r.rule,
+                    id: $r.id, item: $r.item, ret: $r.ret, rule: $r.rule,
                     occurrence: $r.occurrence, recipient: $r.recipient,
                     day: $r.day, summary: $r.summary, due_at: $now, state: 'pending', created_at: $now
                 };
@@ -301,6 +308,85 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         .take(1)
         .map_err(db_err)?;
     Ok(created.len())
+}
+
+/// Reminders of campaign returns not yet submitted, counted back from the campaign's
+/// last day: the district office for a district's return, the unit's head and contact
+/// for a unit's own.
+async fn plan_returns(
+    db: &Db,
+    rules: &[Rule],
+    people: &[Person],
+    since_floor: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<NewReminder>, AppError> {
+    if !rules.iter().any(|r| r.anchor == Anchor::ReturnDue) {
+        return Ok(Vec::new());
+    }
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct Due {
+        id: RecordId,
+        district: RecordId,
+        unit: Option<RecordId>,
+        closes: String,
+        opened_at: Option<DateTime<Utc>>,
+    }
+    let due: Vec<Due> = db
+        .query(
+            "SELECT id, district, unit, campaign.closes AS closes, campaign.opened_at AS opened_at
+                FROM campaign_return WHERE campaign.state = 'open' AND state IN ['draft', 'returned']",
+        )
+        .await.map_err(db_err)?
+        .check().map_err(db_err)?
+        .take(0).map_err(db_err)?;
+    let mut rows = Vec::new();
+    for r in &due {
+        let Some(anchor) = parse_date(&r.closes) else {
+            continue;
+        };
+        let since = r
+            .opened_at
+            .map(crate::ledger::calendar::today)
+            .unwrap_or(since_floor)
+            .max(since_floor);
+        for rule in rules.iter().filter(|x| x.anchor == Anchor::ReturnDue) {
+            for (occurrence, day) in due_occurrences(rule, anchor, since, today) {
+                for p in people {
+                    let wanted = rule.recipients.iter().any(|kind| match (kind, &r.unit) {
+                        (Recipient::DistrictOffice, None) => {
+                            p.role == "district_office"
+                                && p.scope_district.as_ref() == Some(&r.district)
+                        }
+                        (Recipient::UnitHead, Some(u)) => {
+                            p.role == "unit_head" && p.scope_unit.as_ref() == Some(u)
+                        }
+                        (Recipient::UnitHandler, Some(u)) => {
+                            p.role == "unit_handler" && p.scope_unit.as_ref() == Some(u)
+                        }
+                        _ => false,
+                    });
+                    if !wanted {
+                        continue;
+                    }
+                    rows.push(NewReminder {
+                        id: record(
+                            "reminder",
+                            &reminder_key(&r.id, &rule.code, anchor, &p.id, occurrence),
+                        ),
+                        item: None,
+                        ret: Some(r.id.clone()),
+                        rule: rule.code.clone(),
+                        occurrence: i64::from(occurrence),
+                        recipient: p.id.clone(),
+                        day: format_date(day),
+                        summary: None,
+                    });
+                }
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// Claim due pending reminders for `worker` until the lease ends. Rows claimed by
@@ -349,9 +435,11 @@ pub async fn deliver(
     }
     let mine: Vec<Claimed> = db
         .query(
-            "SELECT id, recipient, recipient.locale AS locale, recipient.phone AS phone, item,
-                item.number AS number, item.unit AS unit, item.unit.name AS unit_name,
-                item.district AS district, item.approved_deadline AS deadline, rule, summary
+            "SELECT id, recipient, recipient.locale AS locale, recipient.phone AS phone, item, ret,
+                (item.number ?? ret.campaign.name) AS number, (item.unit ?? ret.unit) AS unit,
+                (item.unit.name ?? ret.unit.name ?? ret.district.name) AS unit_name,
+                (item.district ?? ret.district) AS district,
+                (item.approved_deadline ?? ret.campaign.closes) AS deadline, rule, summary
              FROM $ids WHERE state = 'pending' AND lease_owner = $worker",
         )
         .bind(("ids", claimed.to_vec()))
@@ -599,6 +687,7 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
     struct Row {
         id: RecordId,
         item: Option<RecordId>,
+        ret: Option<RecordId>,
         number: Option<String>,
         unit_name: Option<String>,
         rule: String,
@@ -609,7 +698,8 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
     }
     let rows: Vec<Row> = db
         .query(
-            "SELECT id, item, item.number AS number, item.unit.name AS unit_name, rule, day, read_at, sent_at, summary
+            "SELECT id, item, ret, (item.number ?? ret.campaign.name) AS number,
+                (item.unit.name ?? ret.unit.name ?? ret.district.name) AS unit_name, rule, day, read_at, sent_at, summary
              FROM reminder WHERE recipient = $me AND state = 'sent' ORDER BY sent_at DESC LIMIT 200",
         )
         .bind(("me", record("user", &user.id)))
@@ -621,6 +711,11 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
         .map(|r| InboxEntry {
             id: key_of(&r.id),
             item_id: r.item.as_ref().map(key_of).unwrap_or_default(),
+            link: match (&r.item, &r.ret) {
+                (Some(i), _) => format!("/items/{}", key_of(i)),
+                (None, Some(ret)) => format!("/returns/{}", key_of(ret)),
+                _ => "/ledger".to_string(),
+            },
             item_number: r.number.unwrap_or_default(),
             unit_name: r.unit_name.unwrap_or_default(),
             rule: r.rule,

@@ -174,6 +174,13 @@ fn DashboardBody(view: DashboardView) -> impl IntoView {
             td_string!(l, stats.overdue_at_end),
         ],
     );
+    // The central office starts a look-back on the two districts in one tap.
+    let start_look_back = current_user()
+        .filter(|u| u.role == Role::CentralOffice)
+        .map(|_| {
+            let keys: Vec<String> = c.shares.iter().take(2).map(|s| s.key.clone()).collect();
+            format!("/campaigns/new?kind=look_back&districts={}", keys.join(","))
+        });
     let flag = c.flagged.then(|| {
         let names: Vec<String> = c
             .shares
@@ -184,6 +191,7 @@ fn DashboardBody(view: DashboardView) -> impl IntoView {
         view! {
             <div class="notice notice-error" role="alert" data-testid="concentration-flag">
                 {td_string!(l, stats.concentrated, first = names.first().cloned().unwrap_or_default(), second = names.get(1).cloned().unwrap_or_default(), share = percent(c.top_two_permille)).to_string()}
+                {start_look_back.clone().map(|href| view! { " "<a class="button" href=href data-testid="start-look-back">{td_string!(l, stats.start_look_back)}</a> })}
             </div>
         }
     });
