@@ -63,12 +63,15 @@ async fn spawn_app() -> TestApp {
 
 impl TestApp {
     async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        // A request that never finishes is a failure with its path, not a hung test run.
+        let path = req.uri().to_string();
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            self.router.clone().oneshot(req),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no answer to {path} within 60 s"))
+        .unwrap_or_else(|e| panic!("{e}"));
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res

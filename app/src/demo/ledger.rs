@@ -482,6 +482,47 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
         )
         .await?;
     }
+    demo_campaign(db, &central).await?;
     tracing::info!(items = TOTAL, "demo ledger loaded");
     Ok(())
+}
+
+/// An open look-back over the districts where the open items concentrate, with a
+/// question of each common kind, so the demo shows returns to fill.
+async fn demo_campaign(db: &Db, central: &SessionUser) -> Result<(), AppError> {
+    use crate::campaigns::rules::{
+        CampaignDraft, CampaignForm, CampaignKind, Question, QuestionKind,
+    };
+    let districts: Vec<RecordId> = db
+        .query("SELECT VALUE id FROM district WHERE code IN ['HL', 'XH', 'TX'] ORDER BY code")
+        .await?
+        .check()?
+        .take(0)?;
+    let now = Utc::now();
+    let today = crate::ledger::calendar::today(now);
+    let question = |id: &str, kind, label: &str| Question {
+        id: id.into(),
+        kind,
+        label: label.into(),
+        choices: Vec::new(),
+        required: true,
+    };
+    let draft = CampaignDraft {
+        name: "2026年机构编制问题整改回头看".into(),
+        kind: CampaignKind::LookBack,
+        opens: today,
+        closes: today + Duration::days(21),
+        form: CampaignForm {
+            questions: vec![
+                question("q0", QuestionKind::YesNo, "是否已完成全面自查"),
+                question("q1", QuestionKind::Number, "自查发现问题数"),
+            ],
+            targets: Vec::new(),
+        },
+    };
+    let keys: Vec<String> = districts.iter().map(key_of).collect();
+    let id =
+        crate::campaigns::service::create_campaign(db, central, &draft, &keys, &[], false, now)
+            .await?;
+    crate::campaigns::service::open_campaign(db, central, &id, now).await
 }
