@@ -847,3 +847,62 @@ async fn returns_not_in_are_reminded_through_the_ladder() {
     let head = of_returns(ok(reminders::inbox(&w.db, &w.head).await));
     assert!(head.iter().any(|(rule, _)| rule == "return_t1"));
 }
+
+#[tokio::test]
+async fn a_return_can_carry_more_new_problems_than_the_first_blank_rows() {
+    let w = world().await;
+    let id = campaign(&w).await;
+    let r = district_return(&w, &id).await;
+    assert_eq!(r.spec.rows, 2);
+    let dir = files_dir("rows");
+    let unit = r.units[0].0.clone();
+    let row = |n: usize| -> Vec<(String, String)> {
+        vec![
+            (format!("new-{n}-unit"), unit.clone()),
+            (format!("new-{n}-category"), "irregular_hiring".into()),
+            (format!("new-{n}-description"), format!("新问题 {n}")),
+            (format!("new-{n}-deadline"), "2027-03-31".into()),
+            (format!("new-{n}-head"), "张局长".into()),
+        ]
+    };
+    let two: Vec<(String, String)> = row(0).into_iter().chain(row(1)).collect();
+    assert_eq!(
+        campaigns::submit_return(
+            &w.db,
+            &w.district,
+            &r.id,
+            &Sent::new(&two, std::iter::empty()),
+            &[],
+            "rows-0000001",
+            0,
+            false,
+            &dir,
+            at("2026-12-02")
+        )
+        .await,
+        Ok(Outcome::Saved)
+    );
+    // Coming back, two blank rows follow the two filled ones.
+    let v = ok(campaigns::return_view(&w.db, &w.district, &r.id, at("2026-12-02")).await);
+    assert_eq!(v.spec.rows, 4);
+    let three: Vec<(String, String)> = two.into_iter().chain(row(2)).collect();
+    assert_eq!(
+        campaigns::submit_return(
+            &w.db,
+            &w.district,
+            &r.id,
+            &Sent::new(&three, std::iter::empty()),
+            &[],
+            "rows-0000002",
+            1,
+            false,
+            &dir,
+            at("2026-12-02")
+        )
+        .await,
+        Ok(Outcome::Saved)
+    );
+    let v = ok(campaigns::return_view(&w.db, &w.district, &r.id, at("2026-12-02")).await);
+    assert_eq!(v.content.answers.new_problems.len(), 3);
+    assert_eq!(v.spec.rows, 5);
+}

@@ -9,7 +9,7 @@ use super::api::{
 };
 use super::offline::{OfflineForm, OfflineLabels, OfflineSpec};
 use super::rules::{
-    CampaignKind, CampaignState, Finding, NEW_ROWS, QUESTION_ROWS, QuestionKind, Standing, Summary,
+    CampaignKind, CampaignState, Finding, QUESTION_ROWS, QuestionKind, Standing, Summary,
     TARGET_ROWS, Truth, decode_problems,
 };
 use super::{
@@ -728,7 +728,7 @@ fn ReturnForm(r: ReturnView) -> impl IntoView {
         }
     };
     let files_of = StoredValue::new(files_of);
-    let new_rows: Vec<usize> = (0..NEW_ROWS).collect();
+    let new_rows: Vec<usize> = (0..r.spec.rows).collect();
     view! {
         <form id="return-form" method="post" action=RETURN_PATH enctype="multipart/form-data" class="return-form" data-testid="return-form">
             <input type="hidden" name="return" value=r.id.clone() />

@@ -14,8 +14,17 @@ pub const NAME_MAX: usize = 80;
 pub const TEXT_MAX: usize = 2000;
 pub const MAX_QUESTIONS: usize = 20;
 pub const MAX_TARGETS: usize = 5;
-/// Blank rows for new problems shown on a return (more can be added on another send).
+/// Blank rows for new problems shown on a return.
 pub const NEW_ROWS: usize = 2;
+/// The most rows of new problems a return may carry.
+pub const MAX_NEW_ROWS: usize = 30;
+
+/// How many new-problem rows a return shows: those filled, and always two more blank
+/// ones (up to the limit), so a return can grow by saving and coming back.
+pub fn rows_shown(filled: &[NewProblem]) -> usize {
+    let next = filled.iter().map(|p| p.row + 1).max().unwrap_or(0);
+    (next + NEW_ROWS).min(MAX_NEW_ROWS)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -731,6 +740,22 @@ mod tests {
             rows: 2,
             today: "2026-11-27".into(),
         }
+    }
+
+    #[test]
+    fn a_return_always_offers_blank_rows_for_more_problems() {
+        let row = |n: usize| NewProblem {
+            row: n,
+            unit: "u1".into(),
+            category: "c".into(),
+            nature: "violation".into(),
+            description: "d".into(),
+            deadline: "2027-01-01".into(),
+            head_name: "h".into(),
+        };
+        assert_eq!(rows_shown(&[]), 2);
+        assert_eq!(rows_shown(&[row(0), row(1)]), 4);
+        assert_eq!(rows_shown(&[row(MAX_NEW_ROWS - 1)]), MAX_NEW_ROWS);
     }
 
     #[test]

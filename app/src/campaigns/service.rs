@@ -661,6 +661,7 @@ fn return_spec(
     form: &CampaignForm,
     units: &[(String, String)],
     categories: &[crate::ledger::ListEntry],
+    rows: usize,
     now: DateTime<Utc>,
 ) -> ReturnSpec {
     ReturnSpec {
@@ -668,7 +669,7 @@ fn return_spec(
         form: form.clone(),
         units: units.iter().map(|(k, _)| k.clone()).collect(),
         categories: categories.iter().map(|c| c.code.clone()).collect(),
-        rows: rules::NEW_ROWS,
+        rows,
         today: format_date(today(now)),
     }
 }
@@ -687,7 +688,8 @@ pub async fn return_view(
     let (units, categories) =
         choices(db, std::slice::from_ref(&r.district), r.unit.as_ref()).await?;
     let form = c.form();
-    let spec = return_spec(&items, &form, &units, &categories, now);
+    let rows = rules::rows_shown(&r.content().answers.new_problems);
+    let spec = return_spec(&items, &form, &units, &categories, rows, now);
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
     struct ConflictRow {
@@ -916,7 +918,8 @@ pub async fn submit_return(
     let (units, categories) =
         choices(db, std::slice::from_ref(&r.district), r.unit.as_ref()).await?;
     let form = c.form();
-    let spec = return_spec(&items, &form, &units, &categories, now);
+    // Any row a form may have shown is read (a phone may hold an older page).
+    let spec = return_spec(&items, &form, &units, &categories, rules::MAX_NEW_ROWS, now);
     let mut sent = sent.clone();
     // Files kept from an earlier send count as given.
     let old = r.content();
