@@ -292,7 +292,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                             </div>
                             <fieldset><legend>{t!(i18n, campaign.districts)}</legend>
                                 {districts.into_iter().map(|(id, name)| view! {
-                                    <label class="check"><input type="checkbox" name="districts" checked=chosen.iter().any(|c| *c == id) value=id />{name}</label>
+                                    <label class="check"><input type="checkbox" name="districts" checked=chosen.contains(&id) value=id />{name}</label>
                                 }).collect_view()}
                             </fieldset>
                             <label><span>{t!(i18n, campaign.units_optional)}</span>
