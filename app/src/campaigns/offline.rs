@@ -491,7 +491,7 @@ mod browser {
                 if file.size() > 0.0 {
                     let _ = fd.append_with_str(
                         &format!("taken-{name}"),
-                        &file.last_modified().to_string(),
+                        &(file.last_modified() as i64).to_string(),
                     );
                 }
                 let _ = fd.append_with_blob_and_filename(&name, &file, &file.name());
