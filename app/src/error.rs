@@ -224,22 +224,34 @@ impl InputProblem {
     }
 }
 
+impl Problem {
+    /// The problem's name, without its limit (`too_long`, `required`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Required => "required",
+            Problem::TooLong { .. } => "too_long",
+            Problem::TooShort { .. } => "too_short",
+            Problem::Invalid => "invalid",
+            Problem::Taken => "taken",
+            Problem::NotLater => "not_later",
+            Problem::FileTooLarge { .. } => "file_too_large",
+            Problem::FileType => "file_type",
+        }
+    }
+}
+
 /// Encode problems for a redirect (`status-x:required,answer-q1:invalid`).
 pub fn encode_problems(problems: &[InputProblem]) -> String {
     problems
         .iter()
         .map(|p| {
-            let code = match p.problem {
-                Problem::Required => "required".to_string(),
-                Problem::NotLater => "not_later".to_string(),
-                Problem::TooLong { max } => format!("too_long.{max}"),
-                Problem::TooShort { min } => format!("too_short.{min}"),
-                Problem::FileTooLarge { max_mb } => format!("file_too_large.{max_mb}"),
-                Problem::FileType => "file_type".to_string(),
-                Problem::Taken => "taken".to_string(),
-                Problem::Invalid => "invalid".to_string(),
-            };
-            format!("{}:{code}", p.input)
+            let code = p.problem.code();
+            match p.problem {
+                Problem::TooLong { max: n }
+                | Problem::TooShort { min: n }
+                | Problem::FileTooLarge { max_mb: n } => format!("{}:{code}.{n}", p.input),
+                _ => format!("{}:{code}", p.input),
+            }
         })
         .collect::<Vec<_>>()
         .join(",")

@@ -307,17 +307,13 @@ mod browser {
                 let label = el
                     .and_then(|e| e.get_attribute("data-label"))
                     .unwrap_or_else(|| p.input.clone());
-                let code = crate::error::encode_problems(std::slice::from_ref(p));
-                let code = code
-                    .rsplit_once(':')
-                    .map(|(_, c)| c.split('.').next().unwrap_or(c).to_string())
-                    .unwrap_or_default();
+                let code = p.problem.code();
                 let text = labels
                     .problems
                     .iter()
-                    .find(|(k, _)| *k == code)
+                    .find(|(k, _)| k == code)
                     .map(|(_, v)| v.clone())
-                    .unwrap_or(code);
+                    .unwrap_or_else(|| code.to_string());
                 format!("{label}: {text}")
             })
             .collect()

@@ -145,9 +145,8 @@ fn FormProblems() -> impl IntoView {
                 <strong>{labels.correct.clone()}</strong>
                 <ul>
                     {problems.into_iter().map(|p| {
-                        let code = crate::error::encode_problems(std::slice::from_ref(&p));
-                        let code = code.rsplit_once(':').map(|(_, c)| c.split('.').next().unwrap_or(c).to_string()).unwrap_or_default();
-                        let text = labels.problems.iter().find(|(k, _)| *k == code).map(|(_, v)| v.clone()).unwrap_or(code);
+                        let code = p.problem.code();
+                        let text = labels.problems.iter().find(|(k, _)| k == code).map(|(_, v)| v.clone()).unwrap_or_else(|| code.to_string());
                         view! { <li data-input=p.input.clone()>{format!("{}: {text}", p.input)}</li> }
                     }).collect_view()}
                 </ul>
