@@ -226,3 +226,49 @@ async fn the_month_is_frozen_once_on_the_first_days_of_the_next() {
     assert_eq!(view.snapshots[0].label, "2026-11");
     assert!(view.snapshots[0].monthly);
 }
+
+#[tokio::test]
+async fn the_counted_facts_catch_up_with_every_write_and_stay_with_their_database() {
+    let c = city().await;
+    let before = ok(stats::dashboard(&c.db, &c.central, friday()).await).totals;
+    assert_eq!((before.found, before.open), (8, 5));
+    // Another database in the same process has its own facts.
+    let other = city().await;
+    other
+        .db
+        .query("UPDATE item SET status = 'withdrawn'")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ok(stats::dashboard(&other.db, &other.central, friday()).await)
+            .totals
+            .found,
+        0
+    );
+    // Written after the first count: a new item, and a step on an old one.
+    let unit: String = c
+        .db
+        .query("SELECT VALUE meta::id(unit) FROM ONLY $id")
+        .bind(("id", record("item", &c.items[0])))
+        .await
+        .and_then(|mut r| r.take::<Option<String>>(0))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_default();
+    item(&c.db, &c.central, &unit, "status = 'issued', approved_deadline = '2026-11-20'").await;
+    c.db.query("UPDATE $id SET status = 'closed', closed_on = '2026-11-27', closed_on_time = false")
+        .bind(("id", record("item", &c.items[4])))
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = ok(stats::dashboard(&c.db, &c.central, friday()).await).totals;
+    assert_eq!(
+        (after.found, after.open, after.closed, after.overdue),
+        (9, 5, 4, 3)
+    );
+    assert_eq!(
+        ok(stats::dashboard(&c.db, &c.central, friday()).await).totals,
+        after,
+        "a view with nothing new counts the same"
+    );
+}

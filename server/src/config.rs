@@ -32,6 +32,9 @@ pub enum Command {
     /// Check the hash chain of the ledger's history and report the first broken link.
     /// Exits with status 1 when the chain is broken.
     VerifyLedger,
+    /// Build a synthetic ledger in a fresh database, measure the budgets and print one
+    /// table (see the README). Exits with status 1 when a budget does not hold.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(clap::Args, Debug, Clone)]

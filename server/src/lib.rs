@@ -1,6 +1,7 @@
 //! The axum server around the Leptos app: configuration, the session middleware, the
 //! router. `main.rs` is only the command line.
 
+pub mod bench;
 pub mod config;
 pub mod pwa;
 pub mod resilience;
@@ -16,6 +17,14 @@ use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tower_http::compression::CompressionLayer;
+
+/// A handler that does nothing but answer: the benchmark's yardstick for the rendered
+/// pages, and a liveness probe for whoever runs the server.
+pub const BARE_PATH: &str = "/bare";
+
+async fn bare() -> &'static str {
+    "ok"
+}
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -107,5 +116,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             resilience::retry_page_after_panic,
         ))
+        // Added after the layers, so none of them wraps it.
+        .route(BARE_PATH, get(bare))
         .with_state(options)
 }

@@ -13,6 +13,10 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_new(&cli.options.log).unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    if let Some(Command::Bench(args)) = cli.command {
+        let held = server::bench::run(args, &cli.options.site_root).await?;
+        std::process::exit(if held { 0 } else { 1 });
+    }
     let db = app::db::connect(&cli.options.db_config()?)
         .await
         .with_context(|| format!("cannot open the database at {}", cli.options.db))?;
@@ -22,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
             display_name,
         }) => create_admin(&db, username, display_name).await,
         Some(Command::VerifyLedger) => verify_ledger(&db).await,
+        Some(Command::Bench(_)) => Ok(()),
         Some(Command::Serve) | None => serve(cli.options, db).await,
     }
 }

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "look-back campaigns and on-site verification",
         sql: include_str!("migrations/0006_campaigns.surql"),
     },
+    Migration {
+        version: 7,
+        name: "a province's scale: item write stamps, database identity",
+        sql: include_str!("migrations/0007_performance.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -83,7 +83,7 @@ pub async fn stats_export(
         return error_response(AppError::NotSignedIn);
     };
     let now = chrono::Utc::now();
-    let bytes = match crate::stats::service::dashboard(&db, &user, now).await {
+    let bytes = match crate::stats::service::dashboard_with_every_unit(&db, &user, now).await {
         Ok(d) => match export::export_stats(&d) {
             Ok(b) => b,
             Err(e) => return error_response(e),

@@ -5,32 +5,42 @@
 
 use super::{Concentration, Figures, MonthPoint, Share, Split, SplitRow};
 use chrono::{Datelike, Duration, NaiveDate};
-use std::collections::BTreeMap;
 
-/// What the statistics need to know of one item.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Where an item stands, as the figures count it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Standing {
+    #[default]
+    Open,
+    Closed,
+    /// A withdrawn registration: not a problem found.
+    Withdrawn,
+}
+
+impl Standing {
+    pub fn of(status: &str) -> Self {
+        match status {
+            "closed" => Standing::Closed,
+            "withdrawn" => Standing::Withdrawn,
+            _ => Standing::Open,
+        }
+    }
+}
+
+/// What the statistics need to know of one item. The dimensions are small numbers
+/// standing for a district, unit, category, source and nature (the caller keeps what
+/// each number names), so a million facts stay small and quick to count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Fact {
-    pub district: String,
-    pub district_name: String,
-    pub unit: String,
-    pub unit_name: String,
-    pub category: String,
-    pub source: String,
-    pub nature: String,
-    pub status: String,
+    pub district: u32,
+    pub unit: u32,
+    pub category: u32,
+    pub source: u32,
+    pub nature: u32,
+    pub standing: Standing,
     pub found_on: Option<NaiveDate>,
     pub approved_deadline: Option<NaiveDate>,
     pub closed_on: Option<NaiveDate>,
     pub closed_on_time: Option<bool>,
-}
-
-impl Fact {
-    fn withdrawn(&self) -> bool {
-        self.status == "withdrawn"
-    }
-    fn closed(&self) -> bool {
-        self.status == "closed"
-    }
 }
 
 /// The Monday and Sunday of `today`'s week.
@@ -39,76 +49,133 @@ pub fn week_of(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (monday, monday + Duration::days(6))
 }
 
-/// The figures of a set of items on `today`. Withdrawn registrations are not problems
-/// found; everything else is.
-pub fn figures<'a>(facts: impl IntoIterator<Item = &'a Fact>, today: NaiveDate) -> Figures {
-    let (monday, sunday) = week_of(today);
-    let mut f = Figures::default();
-    for x in facts {
-        if x.withdrawn() {
-            continue;
+/// The day the figures are of, and its week.
+#[derive(Clone, Copy, Debug)]
+struct Day {
+    today: NaiveDate,
+    monday: NaiveDate,
+    sunday: NaiveDate,
+}
+
+impl Day {
+    fn of(today: NaiveDate) -> Self {
+        let (monday, sunday) = week_of(today);
+        Day {
+            today,
+            monday,
+            sunday,
         }
-        f.found += 1;
-        if x.closed() {
+    }
+}
+
+/// Counts one item into `f`. Withdrawn registrations are not problems found; everything
+/// else is.
+fn count(f: &mut Figures, x: &Fact, day: Day) {
+    match x.standing {
+        Standing::Withdrawn => {}
+        Standing::Closed => {
+            f.found += 1;
             f.closed += 1;
             if x.closed_on_time == Some(true) {
                 f.closed_on_time += 1;
             }
-        } else {
+        }
+        Standing::Open => {
+            f.found += 1;
             f.open += 1;
             if let Some(d) = x.approved_deadline {
-                if d < today {
+                if d < day.today {
                     f.overdue += 1;
                 }
-                if d >= monday && d <= sunday {
+                if d >= day.monday && d <= day.sunday {
                     f.due_this_week += 1;
                 }
             }
         }
     }
+}
+
+/// The figures of a set of items on `today`.
+pub fn figures<'a>(facts: impl IntoIterator<Item = &'a Fact>, today: NaiveDate) -> Figures {
+    let day = Day::of(today);
+    let mut f = Figures::default();
+    for x in facts {
+        count(&mut f, x, day);
+    }
     f
 }
 
-/// The split of the items by one dimension, largest (most found) first.
-pub fn split(
-    facts: &[Fact],
-    today: NaiveDate,
-    dimension: &str,
-    key: impl Fn(&Fact) -> (String, String, String),
-) -> Split {
-    type Group<'a> = (String, String, Vec<&'a Fact>);
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+/// The figures of each group of one dimension (`group` gives an item's number), in one
+/// pass: index `n` holds group `n`'s figures.
+pub fn by_group(facts: &[Fact], today: NaiveDate, group: impl Fn(&Fact) -> u32) -> Vec<Figures> {
+    let day = Day::of(today);
+    let mut groups: Vec<Figures> = Vec::new();
     for x in facts {
-        let (k, label, label_en) = key(x);
-        groups
-            .entry(k)
-            .or_insert_with(|| (label, label_en, Vec::new()))
-            .2
-            .push(x);
+        let g = group(x) as usize;
+        if g >= groups.len() {
+            groups.resize(g + 1, Figures::default());
+        }
+        count(&mut groups[g], x, day);
     }
-    let mut rows: Vec<SplitRow> = groups
-        .into_iter()
-        .map(|(key, (label, label_en, members))| SplitRow {
-            key,
-            label,
-            label_en,
-            figures: figures(members.iter().copied(), today),
-        })
-        .filter(|r| r.figures.found > 0)
+    groups
+}
+
+/// The order of a split: most found first, then most open, then by label.
+fn largest_first(a: &SplitRow, b: &SplitRow) -> std::cmp::Ordering {
+    b.figures
+        .found
+        .cmp(&a.figures.found)
+        .then(b.figures.open.cmp(&a.figures.open))
+        .then(a.label.cmp(&b.label))
+}
+
+/// The split of the items by one dimension, largest (most found) first, at most `limit`
+/// rows (`None`: all). `name` gives a group's (key, label, English label); it is asked
+/// only for the rows kept.
+pub fn split(
+    groups: &[Figures],
+    dimension: &str,
+    limit: Option<usize>,
+    name: impl Fn(u32) -> (String, String, String),
+) -> Split {
+    let mut found: Vec<(u32, Figures)> = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.found > 0)
+        .map(|(g, f)| (g as u32, *f))
         .collect();
-    rows.sort_by(|a, b| {
-        b.figures
-            .found
-            .cmp(&a.figures.found)
-            .then(b.figures.open.cmp(&a.figures.open))
-            .then(a.label.cmp(&b.label))
-    });
+    // Rank by the counts first, so only the groups kept are named.
+    found.sort_by(|a, b| b.1.found.cmp(&a.1.found).then(b.1.open.cmp(&a.1.open)));
+    if let Some(limit) = limit
+        && found.len() > limit
+    {
+        // Keep every group tied with the last one kept, so the labels can break the tie.
+        let last = found[limit - 1].1;
+        found.retain(|(_, f)| {
+            f.found > last.found || (f.found == last.found && f.open >= last.open)
+        });
+    }
+    let mut rows: Vec<SplitRow> = found
+        .into_iter()
+        .map(|(g, figures)| {
+            let (key, label, label_en) = name(g);
+            SplitRow {
+                key,
+                label,
+                label_en,
+                figures,
+            }
+        })
+        .collect();
+    rows.sort_by(largest_first);
+    if let Some(limit) = limit {
+        rows.truncate(limit);
+    }
     Split {
         dimension: dimension.to_string(),
         rows,
     }
 }
-
 /// The share of open items per district, and whether the two districts with the most
 /// hold half or more of them.
 pub fn concentration(by_district: &Split) -> Concentration {
@@ -150,36 +217,67 @@ fn month_start(day: NaiveDate, months_back: u32) -> NaiveDate {
 }
 
 /// Found, closed, and overdue at the month's end (by the approved deadline), for the
-/// `months` months up to `today`'s, oldest first.
+/// `months` months up to `today`'s, oldest first. One pass over the items: each is open
+/// and overdue at the ends of a run of consecutive months, added as a difference.
 pub fn trend(facts: &[Fact], today: NaiveDate, months: u32) -> Vec<MonthPoint> {
-    (0..months)
+    let starts: Vec<NaiveDate> = (0..months)
         .rev()
-        .map(|back| {
-            let start = month_start(today, back);
+        .map(|back| month_start(today, back))
+        .collect();
+    let ends: Vec<NaiveDate> = starts
+        .iter()
+        .map(|&start| {
             let next = month_start(start + Duration::days(40), 0);
-            let end = (next - Duration::days(1)).min(today);
-            let in_month = |d: Option<NaiveDate>| d.is_some_and(|d| d >= start && d <= end);
-            let live = facts.iter().filter(|x| !x.withdrawn());
-            let mut p = MonthPoint {
-                month: start.format("%Y-%m").to_string(),
-                ..MonthPoint::default()
-            };
-            for x in live {
-                if in_month(x.found_on) {
-                    p.found += 1;
-                }
-                if x.closed() && in_month(x.closed_on) {
-                    p.closed += 1;
-                }
-                let existed = x.found_on.is_none_or(|f| f <= end);
-                let still_open = !x.closed() || x.closed_on.is_some_and(|c| c > end);
-                if existed && still_open && x.approved_deadline.is_some_and(|d| d < end) {
-                    p.overdue_at_end += 1;
-                }
-            }
-            p
+            (next - Duration::days(1)).min(today)
         })
-        .collect()
+        .collect();
+    let n = starts.len();
+    let month_of = |d: NaiveDate| {
+        let m = ends.partition_point(|e| *e < d);
+        (m < n && d >= starts[m]).then_some(m)
+    };
+    let mut points: Vec<MonthPoint> = starts
+        .iter()
+        .map(|s| MonthPoint {
+            month: s.format("%Y-%m").to_string(),
+            ..MonthPoint::default()
+        })
+        .collect();
+    // overdue[m] - overdue[m - 1]: items that became overdue at month m's end, less those
+    // that stopped being.
+    let mut change = vec![0i64; n + 1];
+    for x in facts.iter().filter(|x| x.standing != Standing::Withdrawn) {
+        let closed = x.standing == Standing::Closed;
+        if let Some(m) = x.found_on.and_then(month_of) {
+            points[m].found += 1;
+        }
+        if closed && let Some(m) = x.closed_on.and_then(month_of) {
+            points[m].closed += 1;
+        }
+        let Some(deadline) = x.approved_deadline else {
+            continue;
+        };
+        // From the first month's end it existed at and was past its deadline …
+        let existed = x.found_on.map_or(0, |f| ends.partition_point(|e| *e < f));
+        let past_deadline = ends.partition_point(|e| *e <= deadline);
+        let from = existed.max(past_deadline);
+        // … until the first month's end it was closed by.
+        let until = match (closed, x.closed_on) {
+            (false, _) => n,
+            (true, Some(c)) => ends.partition_point(|e| *e < c),
+            (true, None) => 0,
+        };
+        if from < until {
+            change[from] += 1;
+            change[until] -= 1;
+        }
+    }
+    let mut running = 0;
+    for (m, p) in points.iter_mut().enumerate() {
+        running += change[m];
+        p.overdue_at_end = running;
+    }
+    points
 }
 
 #[cfg(test)]
@@ -190,21 +288,31 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
     }
 
-    fn fact(district: &str, status: &str, deadline: &str, closed: Option<(&str, bool)>) -> Fact {
+    /// District codes of the fixture, numbered as the dashboard numbers them.
+    const DISTRICTS: [&str; 9] = ["xh", "tx", "hl", "gg", "a", "b", "c", "d", "e"];
+
+    fn district(code: &str) -> u32 {
+        DISTRICTS.iter().position(|d| *d == code).unwrap_or(99) as u32
+    }
+
+    fn fact(district_code: &str, status: &str, deadline: &str, closed: Option<(&str, bool)>) -> Fact {
         Fact {
-            district: district.into(),
-            district_name: district.to_uppercase(),
-            unit: format!("{district}-u"),
-            unit_name: format!("{district} unit"),
-            category: "over_establishment".into(),
-            source: "inspection_tour".into(),
-            nature: "violation".into(),
-            status: status.into(),
+            district: district(district_code),
+            unit: district(district_code),
+            category: 0,
+            source: 0,
+            nature: 0,
+            standing: Standing::of(status),
             found_on: d("2026-06-10"),
             approved_deadline: d(deadline),
             closed_on: closed.and_then(|(c, _)| d(c)),
             closed_on_time: closed.map(|(_, t)| t),
         }
+    }
+
+    fn name(g: u32) -> (String, String, String) {
+        let code = DISTRICTS.get(g as usize).copied().unwrap_or("?").to_string();
+        (code.clone(), code.to_uppercase(), code)
     }
 
     /// Nine items, counted by hand on Friday 2026-11-27 (week 11-23 to 11-29).
@@ -245,13 +353,12 @@ mod tests {
     fn splits_and_concentration() {
         let today = d("2026-11-27").unwrap_or_default();
         let facts = fixture();
-        let by = split(&facts, today, "district", |x| {
-            (
-                x.district.clone(),
-                x.district_name.clone(),
-                x.district.clone(),
-            )
-        });
+        let by = split(
+            &by_group(&facts, today, |x| x.district),
+            "district",
+            None,
+            name,
+        );
         let keys: Vec<&str> = by.rows.iter().map(|r| r.key.as_str()).collect();
         // Most found first, then most open; the withdrawn-only district found nothing.
         assert_eq!(keys, ["xh", "tx", "hl"]);
@@ -271,11 +378,76 @@ mod tests {
             .into_iter()
             .map(|k| fact(k, "issued", "2026-12-31", None))
             .collect();
-        let c = concentration(&split(&facts, today, "district", |x| {
-            (x.district.clone(), x.district.clone(), x.district.clone())
-        }));
+        let c = concentration(&split(
+            &by_group(&facts, today, |x| x.district),
+            "district",
+            None,
+            name,
+        ));
         assert_eq!(c.top_two_permille, 400);
         assert!(!c.flagged);
+    }
+
+    #[test]
+    fn a_limited_split_keeps_the_largest_and_breaks_ties_by_label() {
+        let today = d("2026-11-27").unwrap_or_default();
+        // xh 5 found; tx and hl 3 found and 2 open each; a 1: the two rows kept are xh
+        // and the first of the tie by label (HL before TX).
+        let mut facts = fixture();
+        facts.push(fact("xh", "issued", "2026-12-31", None));
+        facts.push(fact("hl", "issued", "2026-12-31", None));
+        facts.push(fact("tx", "closed", "2026-09-30", Some(("2026-09-20", true))));
+        facts.push(fact("a", "issued", "2026-12-31", None));
+        let groups = by_group(&facts, today, |x| x.district);
+        let asked = std::cell::Cell::new(0);
+        let by = split(&groups, "district", Some(2), |g| {
+            asked.set(asked.get() + 1);
+            name(g)
+        });
+        let keys: Vec<&str> = by.rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["xh", "hl"]);
+        // Only the rows kept and the one tied with the last were named, not "a".
+        assert_eq!(asked.get(), 3);
+        assert_eq!(split(&groups, "district", None, name).rows.len(), 4);
+    }
+
+    #[test]
+    fn the_trend_of_one_pass_equals_counting_each_month() {
+        let today = d("2026-11-27").unwrap_or_default();
+        let mut facts = fixture();
+        // Found late, closed early, no deadline, closed without a date.
+        facts.push(Fact {
+            found_on: d("2026-10-05"),
+            ..fact("a", "issued", "2026-10-20", None)
+        });
+        facts.push(Fact {
+            found_on: None,
+            ..fact("b", "closed", "2026-07-01", Some(("2026-07-10", false)))
+        });
+        facts.push(Fact {
+            approved_deadline: None,
+            ..fact("b", "issued", "2026-07-01", None)
+        });
+        facts.push(Fact {
+            closed_on: None,
+            ..fact("b", "closed", "2026-07-01", None)
+        });
+        let fast = trend(&facts, today, 8);
+        for p in &fast {
+            let start = d(&format!("{}-01", p.month)).unwrap_or_default();
+            let end = (month_start(start + Duration::days(40), 0) - Duration::days(1)).min(today);
+            let overdue = facts
+                .iter()
+                .filter(|x| x.standing != Standing::Withdrawn)
+                .filter(|x| x.found_on.is_none_or(|f| f <= end))
+                .filter(|x| {
+                    x.standing != Standing::Closed || x.closed_on.is_some_and(|c| c > end)
+                })
+                .filter(|x| x.approved_deadline.is_some_and(|dl| dl < end))
+                .count() as i64;
+            assert_eq!(p.overdue_at_end, overdue, "{}", p.month);
+        }
+        assert_eq!(fast.iter().map(|p| p.found).sum::<i64>(), 11);
     }
 
     #[test]

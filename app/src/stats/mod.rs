@@ -2,6 +2,8 @@
 //! concentrate, the trend by month, charts drawn on the server, frozen monthly snapshots.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod facts;
 pub mod figures;
 pub mod page;
 #[cfg(feature = "ssr")]
@@ -9,6 +11,10 @@ pub mod service;
 pub mod svg;
 
 use serde::{Deserialize, Serialize};
+
+/// Units are many: the dashboard lists the first so many (most problems found first);
+/// the Excel export has them all.
+pub const UNIT_ROWS: usize = 15;
 
 /// The figures of a set of items.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! 统计 (the dashboard): the figures of the city (or a district), each a link to exactly
 //! those items in the ledger; where open items concentrate; the trend; snapshots.
 
+use super::UNIT_ROWS;
 use super::api::{FreezeDashboard, dashboard_data};
 use super::svg::{Bar, bar_chart, trend_chart};
 use super::{Dashboard, DashboardView, Figures, Split};
@@ -75,8 +76,6 @@ fn dimension_title(l: Locale, dimension: &str) -> String {
     .to_string()
 }
 
-/// Units are many: the table lists the first so many (most problems found first).
-const UNIT_ROWS: usize = 15;
 
 #[component]
 fn SplitTable(dashboard: Dashboard, split: Split) -> impl IntoView {

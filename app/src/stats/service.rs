@@ -1,13 +1,15 @@
 //! The dashboard from the database (server only): the facts of the items in the caller's
 //! scope, the figures computed by `figures`, and snapshots frozen as they were.
 
+use super::facts::{self, Interner};
 use super::figures::{self, Fact};
-use super::{Dashboard, DashboardView, Figures, SnapshotInfo};
+use super::{Dashboard, DashboardView, Figures, SnapshotInfo, Split, SplitRow, UNIT_ROWS};
 use crate::AppError;
 use crate::auth::{Role, Scope, SessionUser};
 use crate::db::{Db, key_of, record};
+use std::collections::HashMap;
 use crate::i18n::Locale;
-use crate::ledger::calendar::{format_date, local_stamp, parse_date, today};
+use crate::ledger::calendar::{format_date, local_stamp, today};
 use crate::ledger::lifecycle::Nature;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -25,30 +27,6 @@ fn district_scope(user: &SessionUser) -> Result<Option<String>, AppError> {
     }
 }
 
-#[derive(SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct Row {
-    district: RecordId,
-    district_name: String,
-    district_name_en: String,
-    unit: RecordId,
-    unit_name: String,
-    category: String,
-    source: String,
-    nature: String,
-    status: String,
-    found_on: String,
-    approved_deadline: String,
-    closed_on: Option<String>,
-    closed_on_time: Option<bool>,
-}
-
-/// Labels of the list entries and natures, by code, in both languages.
-struct Names {
-    category: std::collections::HashMap<String, (String, String)>,
-    source: std::collections::HashMap<String, (String, String)>,
-}
-
 fn nature_names(code: &str) -> (String, String) {
     match Nature::parse(code) {
         Some(n) => (
@@ -59,88 +37,151 @@ fn nature_names(code: &str) -> (String, String) {
     }
 }
 
-/// The dashboard of the caller's scope on `now`'s day.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Named {
+    id: RecordId,
+    name: String,
+    name_en: Option<String>,
+}
+
+/// The names of records by key: (name, English name, falling back to the name).
+async fn names_of(
+    db: &Db,
+    table: &str,
+    keys: impl Iterator<Item = String>,
+) -> Result<HashMap<String, (String, String)>, AppError> {
+    let ids: Vec<RecordId> = keys.map(|k| record(table, &k)).collect();
+    let field = if table == "district" { "name_en" } else { "NONE" };
+    let rows: Vec<Named> = db
+        .query(format!("SELECT id, name, {field} AS name_en FROM $ids"))
+        .bind(("ids", ids))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let en = r.name_en.filter(|s| !s.is_empty()).unwrap_or(r.name.clone());
+            (key_of(&r.id), (r.name, en))
+        })
+        .collect())
+}
+
+/// The dashboard of the caller's scope on `now`'s day, with the units that found most
+/// (the page and the snapshots).
 pub async fn dashboard(
     db: &Db,
     user: &SessionUser,
     now: DateTime<Utc>,
 ) -> Result<Dashboard, AppError> {
+    compute(db, user, now, Some(UNIT_ROWS)).await
+}
+
+/// [`dashboard`] with every unit (the Excel export).
+pub async fn dashboard_with_every_unit(
+    db: &Db,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+) -> Result<Dashboard, AppError> {
+    compute(db, user, now, None).await
+}
+
+async fn compute(
+    db: &Db,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+    unit_rows: Option<usize>,
+) -> Result<Dashboard, AppError> {
     let district = district_scope(user)?;
-    let rows: Vec<Row> = db
-        .query(
-            "SELECT district, district.name AS district_name, district.name_en AS district_name_en,
-                unit, unit.name AS unit_name, category, source, nature, status, found_on, approved_deadline, closed_on, closed_on_time
-             FROM item WHERE $district = NONE OR district = $district",
-        )
-        .bind(("district", district.as_deref().map(|d| record("district", d))))
-        .await?
-        .check()?
-        .take(0)?;
     let by_code = |entries: Vec<crate::ledger::ListEntry>| {
         entries
             .into_iter()
             .map(|e| (e.code, (e.name, e.name_en)))
-            .collect::<std::collections::HashMap<_, _>>()
+            .collect::<HashMap<_, _>>()
     };
-    let names = Names {
-        category: by_code(crate::ledger::service::list_entries(db, "category").await?),
-        source: by_code(crate::ledger::service::list_entries(db, "source").await?),
+    let categories = by_code(crate::ledger::service::list_entries(db, "category").await?);
+    let sources = by_code(crate::ledger::service::list_entries(db, "source").await?);
+    let store = facts::current(db).await?;
+    let scoped: Vec<Fact>;
+    let facts: &[Fact] = match &district {
+        None => &store.facts,
+        Some(d) => {
+            let n = store.districts.get(d);
+            scoped = store
+                .facts
+                .iter()
+                .filter(|f| Some(f.district) == n)
+                .copied()
+                .collect();
+            &scoped
+        }
     };
-    let facts: Vec<Fact> = rows
-        .into_iter()
-        .map(|r| Fact {
-            district: key_of(&r.district),
-            district_name: format!("{}\u{1f}{}", r.district_name, r.district_name_en),
-            unit: key_of(&r.unit),
-            unit_name: r.unit_name,
-            category: r.category,
-            source: r.source,
-            nature: r.nature,
-            status: r.status,
-            found_on: parse_date(&r.found_on),
-            approved_deadline: parse_date(&r.approved_deadline),
-            closed_on: r.closed_on.as_deref().and_then(parse_date),
-            closed_on_time: r.closed_on_time,
-        })
-        .collect();
     let day = today(now);
     let (monday, sunday) = figures::week_of(day);
-    let both = |pair: &str| -> (String, String) {
-        let mut it = pair.split('\u{1f}');
-        let zh = it.next().unwrap_or_default().to_string();
-        let en = it
-            .next()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .unwrap_or(zh.clone());
-        (zh, en)
+    let by_district = figures::by_group(facts, day, |x| x.district);
+    let by_unit = figures::by_group(facts, day, |x| x.unit);
+    let by_category = figures::by_group(facts, day, |x| x.category);
+    let by_source = figures::by_group(facts, day, |x| x.source);
+    let by_nature = figures::by_group(facts, day, |x| x.nature);
+    let present = |groups: &[Figures], names: &Interner| -> Vec<String> {
+        groups
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.found > 0)
+            .map(|(g, _)| names.name(g as u32).to_string())
+            .collect()
     };
-    let by_district = figures::split(&facts, day, "district", |x| {
-        let (zh, en) = both(&x.district_name);
-        (x.district.clone(), zh, en)
-    });
-    let by_unit = figures::split(&facts, day, "unit", |x| {
-        (x.unit.clone(), x.unit_name.clone(), x.unit_name.clone())
-    });
-    let by_category = figures::split(&facts, day, "category", |x| {
-        let (zh, en) = names
-            .category
-            .get(&x.category)
+    let district_names = names_of(
+        db,
+        "district",
+        present(&by_district, &store.districts).into_iter(),
+    )
+    .await?;
+    let by_district = figures::split(&by_district, "district", None, |g| {
+        let key = store.districts.name(g).to_string();
+        let (zh, en) = district_names
+            .get(&key)
             .cloned()
-            .unwrap_or((x.category.clone(), x.category.clone()));
-        (x.category.clone(), zh, en)
+            .unwrap_or((key.clone(), key.clone()));
+        (key, zh, en)
     });
-    let by_source = figures::split(&facts, day, "source", |x| {
-        let (zh, en) = names
-            .source
-            .get(&x.source)
-            .cloned()
-            .unwrap_or((x.source.clone(), x.source.clone()));
-        (x.source.clone(), zh, en)
+    // Rank the units first, then name only those shown.
+    let ranked = figures::split(&by_unit, "unit", unit_rows, |g| {
+        let key = store.units.name(g).to_string();
+        (key.clone(), key.clone(), key)
     });
-    let by_nature = figures::split(&facts, day, "nature", |x| {
-        let (zh, en) = nature_names(&x.nature);
-        (x.nature.clone(), zh, en)
+    let unit_names = names_of(db, "unit", ranked.rows.iter().map(|r| r.key.clone())).await?;
+    let by_unit = Split {
+        rows: ranked
+            .rows
+            .into_iter()
+            .map(|r| {
+                let name = unit_names.get(&r.key).map(|n| n.0.clone()).unwrap_or(r.label);
+                SplitRow {
+                    label: name.clone(),
+                    label_en: name,
+                    ..r
+                }
+            })
+            .collect(),
+        ..ranked
+    };
+    let listed = |names: &Interner, list: &HashMap<String, (String, String)>, g: u32| {
+        let code = names.name(g).to_string();
+        let (zh, en) = list.get(&code).cloned().unwrap_or((code.clone(), code.clone()));
+        (code, zh, en)
+    };
+    let by_category = figures::split(&by_category, "category", None, |g| {
+        listed(&store.categories, &categories, g)
+    });
+    let by_source = figures::split(&by_source, "source", None, |g| {
+        listed(&store.sources, &sources, g)
+    });
+    let by_nature = figures::split(&by_nature, "nature", None, |g| {
+        let code = store.natures.name(g).to_string();
+        let (zh, en) = nature_names(&code);
+        (code, zh, en)
     });
     let scope_name = match &user.scope {
         Scope::District { name, .. } if district.is_some() => name.clone(),
@@ -151,9 +192,9 @@ pub async fn dashboard(
         today: format_date(day),
         week_from: format_date(monday),
         week_to: format_date(sunday),
-        totals: figures::figures(&facts, day),
+        totals: figures::figures(facts, day),
         concentration: figures::concentration(&by_district),
-        trend: figures::trend(&facts, day, TREND_MONTHS),
+        trend: figures::trend(facts, day, TREND_MONTHS),
         splits: vec![by_district, by_unit, by_category, by_source, by_nature],
     })
 }

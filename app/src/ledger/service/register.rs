@@ -260,8 +260,17 @@ pub(crate) async fn prepare_items(
         id: RecordId,
         district: RecordId,
     }
+    // Only the units named (a province has a hundred thousand).
+    let named: Vec<RecordId> = valid
+        .iter()
+        .map(|i| i.unit.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|k| record("unit", k))
+        .collect();
     let units: Vec<UnitRow> = db
-        .query("SELECT id, district FROM unit")
+        .query("SELECT id, district FROM $named")
+        .bind(("named", named))
         .await?
         .check()?
         .take(0)?;

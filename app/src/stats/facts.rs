@@ -1,0 +1,189 @@
+//! The facts the dashboard counts, kept in memory and caught up with the ledger (server
+//! only). A million items would take seconds to read on every view; instead each server
+//! reads them once, then on every view only the items written since (the database stamps
+//! `touched_at` on every write of an item, indexed). The count itself is pure
+//! (`figures`) and takes a few milliseconds over a million small facts.
+//!
+//! One store per database (databases are told apart by the key the migration gives each),
+//! so several servers on one SurrealDB each keep their own, and tests on separate
+//! in-memory databases never share one.
+
+use super::figures::{Fact, Standing};
+use crate::AppError;
+use crate::db::{Db, key_of};
+use crate::ledger::calendar::parse_date;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use chrono::{DateTime, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+/// Items written this long before the last catch-up are read again: a transaction that
+/// stamped its items earlier but committed later is still caught.
+const OVERLAP_SECONDS: i64 = 120;
+
+/// Numbers for names: the first seen is 0.
+#[derive(Default)]
+pub struct Interner {
+    numbers: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    pub fn number(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(name) {
+            return n;
+        }
+        let n = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.numbers.insert(name.to_string(), n);
+        n
+    }
+    pub fn name(&self, n: u32) -> &str {
+        self.names.get(n as usize).map(String::as_str).unwrap_or("")
+    }
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.numbers.get(name).copied()
+    }
+}
+
+/// The facts of every item, and what their numbers name.
+#[derive(Default)]
+pub struct Facts {
+    pub facts: Vec<Fact>,
+    /// Item key → position in `facts`.
+    position: HashMap<String, usize>,
+    pub districts: Interner,
+    pub units: Interner,
+    pub categories: Interner,
+    pub sources: Interner,
+    pub natures: Interner,
+    /// The database's clock to read again from; `None`: never read.
+    since: Option<DateTime<Utc>>,
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Row {
+    id: RecordId,
+    district: RecordId,
+    unit: RecordId,
+    category: String,
+    source: String,
+    nature: String,
+    status: String,
+    found_on: String,
+    approved_deadline: String,
+    closed_on: Option<String>,
+    closed_on_time: Option<bool>,
+}
+
+const FIELDS: &str = "id, district, unit, category, source, nature, status, found_on,
+    approved_deadline, closed_on, closed_on_time";
+
+impl Facts {
+    fn put(&mut self, r: Row) {
+        let fact = Fact {
+            district: self.districts.number(&key_of(&r.district)),
+            unit: self.units.number(&key_of(&r.unit)),
+            category: self.categories.number(&r.category),
+            source: self.sources.number(&r.source),
+            nature: self.natures.number(&r.nature),
+            standing: Standing::of(&r.status),
+            found_on: parse_date(&r.found_on),
+            approved_deadline: parse_date(&r.approved_deadline),
+            closed_on: r.closed_on.as_deref().and_then(parse_date),
+            closed_on_time: r.closed_on_time,
+        };
+        let key = key_of(&r.id);
+        match self.position.get(&key) {
+            Some(&at) => self.facts[at] = fact,
+            None => {
+                self.position.insert(key, self.facts.len());
+                self.facts.push(fact);
+            }
+        }
+    }
+
+    /// Read what changed since the last time (everything the first time, district by
+    /// district so no single answer holds the whole ledger).
+    async fn catch_up(&mut self, db: &Db) -> Result<(), AppError> {
+        let clock: Option<DateTime<Utc>> = db.query("RETURN time::now()").await?.take(0)?;
+        let clock = clock.ok_or_else(|| AppError::internal("the database has no clock"))?;
+        match &self.since {
+            None => {
+                let districts: Vec<RecordId> = db
+                    .query("SELECT VALUE id FROM district")
+                    .await?
+                    .check()?
+                    .take(0)?;
+                for d in districts {
+                    let rows: Vec<Row> = db
+                        .query(format!("SELECT {FIELDS} FROM item WHERE district = $d"))
+                        .bind(("d", d))
+                        .await?
+                        .check()?
+                        .take(0)?;
+                    self.facts.reserve(rows.len());
+                    for r in rows {
+                        self.put(r);
+                    }
+                }
+            }
+            Some(since) => {
+                let rows: Vec<Row> = db
+                    .query(format!(
+                        "SELECT {FIELDS} FROM item WHERE touched_at >= $since"
+                    ))
+                    .bind(("since", *since))
+                    .await?
+                    .check()?
+                    .take(0)?;
+                for r in rows {
+                    self.put(r);
+                }
+            }
+        }
+        self.since = Some(clock - chrono::Duration::seconds(OVERLAP_SECONDS));
+        Ok(())
+    }
+}
+
+type Shared = Arc<tokio::sync::Mutex<Facts>>;
+
+static STORES: LazyLock<Mutex<HashMap<String, Shared>>> = LazyLock::new(Default::default);
+
+/// The facts of `db`, caught up with its ledger, locked for the caller's count.
+pub async fn current(db: &Db) -> Result<tokio::sync::OwnedMutexGuard<Facts>, AppError> {
+    let identity: Option<String> = db
+        .query("SELECT VALUE key FROM ONLY database_identity:this")
+        .await?
+        .check()?
+        .take(0)?;
+    let identity = identity.ok_or_else(|| AppError::internal("the database has no identity"))?;
+    let store = STORES
+        .lock()
+        .map_err(|_| AppError::internal("statistics store poisoned"))?
+        .entry(identity)
+        .or_default()
+        .clone();
+    let mut facts = store.lock_owned().await;
+    facts.catch_up(db).await?;
+    Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interned_names_keep_their_numbers() {
+        let mut i = Interner::default();
+        assert_eq!(i.number("hl"), 0);
+        assert_eq!(i.number("xh"), 1);
+        assert_eq!(i.number("hl"), 0);
+        assert_eq!(i.name(1), "xh");
+        assert_eq!(i.name(7), "");
+        assert_eq!(i.get("xh"), Some(1));
+        assert_eq!(i.get("tx"), None);
+    }
+}

@@ -1,0 +1,240 @@
+//! Timings taken inside the benchmark's own process, through the app's service functions
+//! on the generated database: what a page costs before it is rendered.
+
+use super::generate::{self, EXPORT_SOURCE, SEARCH_WORDS, Sizes};
+use super::{Figure, Timing};
+use app::auth::{Role, Scope, SessionUser};
+use app::db::Db;
+use app::ledger::ItemFilter;
+use chrono::{DateTime, Utc};
+use std::time::Instant;
+
+fn central() -> SessionUser {
+    SessionUser {
+        id: generate::CENTRAL.into(),
+        username: generate::CENTRAL.into(),
+        display_name: "市编办".into(),
+        role: Role::CentralOffice,
+        scope: Scope::Everything,
+    }
+}
+
+fn district_office(i: usize) -> SessionUser {
+    SessionUser {
+        id: generate::district_office(i),
+        username: generate::district_office(i),
+        display_name: format!("第{i}区编办"),
+        role: Role::DistrictOffice,
+        scope: Scope::District {
+            id: generate::district_key(i),
+            name: format!("第{i}区"),
+        },
+    }
+}
+
+fn unit_head(i: usize, sizes: Sizes) -> SessionUser {
+    let d = i % sizes.districts;
+    SessionUser {
+        id: generate::unit_head(i),
+        username: generate::unit_head(i),
+        display_name: format!("单位{i}负责人"),
+        role: Role::UnitHead,
+        scope: Scope::Unit {
+            id: generate::unit_key(i),
+            name: format!("单位{i}"),
+            district_id: generate::district_key(d),
+            district_name: format!("第{d}区"),
+        },
+    }
+}
+
+fn err(e: app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Time `runs` calls of `f`.
+async fn time<F, Fut, T>(runs: usize, mut f: F) -> anyhow::Result<Timing>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut samples = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let started = Instant::now();
+        f(run).await?;
+        samples.push(started.elapsed());
+    }
+    Ok(Timing::of(samples))
+}
+
+/// A pseudo-random unit for run `run`, spread over the whole province.
+fn some_unit(run: usize, sizes: Sizes) -> usize {
+    (run * 7_919 + 13) % sizes.units
+}
+
+/// The peak resident memory of this process so far, in bytes.
+pub fn peak_rss(pid: u32) -> Option<u64> {
+    proc_status_kb(pid, "VmHWM:").map(|kb| kb * 1024)
+}
+
+/// The resident memory of a process now, in bytes.
+pub fn rss(pid: u32) -> Option<u64> {
+    proc_status_kb(pid, "VmRSS:").map(|kb| kb * 1024)
+}
+
+fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Everything measured in-process, in the order of the table.
+pub async fn in_process(
+    db: &Db,
+    sizes: Sizes,
+    now: DateTime<Utc>,
+    scratch: &std::path::Path,
+) -> anyhow::Result<Vec<Figure>> {
+    let mut out = Vec::new();
+    let me = central();
+
+    eprintln!("measuring the dashboard");
+    let first = time(1, |_| async {
+        app::stats::service::dashboard(db, &me, now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    out.push(Figure::ms("dashboard, city, first call (loads the facts)", first, None));
+    let warm = time(20, |_| async {
+        app::stats::service::dashboard(db, &me, now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    let totals = app::stats::service::dashboard(db, &me, now)
+        .await
+        .map_err(err)?
+        .totals;
+    out.push(Figure::ms("dashboard, city (20 calls)", warm, Some(100.0)));
+    let district = time(20, |run| {
+        let user = district_office(run % sizes.districts);
+        async move {
+            app::stats::service::dashboard(db, &user, now)
+                .await
+                .map_err(err)
+        }
+    })
+    .await?;
+    out.push(Figure::ms("dashboard, one district (20 districts)", district, Some(100.0)));
+
+    eprintln!("measuring a unit's list");
+    let units = time(200, |run| {
+        let user = unit_head(some_unit(run, sizes), sizes);
+        async move {
+            app::ledger::service::unit_items(db, &user, now)
+                .await
+                .map_err(err)
+        }
+    })
+    .await?;
+    out.push(Figure::ms("a unit's open items (200 units)", units, Some(5.0)));
+
+    eprintln!("measuring the central ledger");
+    let filtered = ItemFilter {
+        district: generate::district_key(3),
+        category: "over_establishment".into(),
+        status: "open".into(),
+        ..ItemFilter::default()
+    };
+    let page = time(5, |_| async {
+        app::ledger::service::list_items(db, &me, &filtered, now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    out.push(Figure::ms(
+        "central ledger, filtered page (district + category + open)",
+        page,
+        None,
+    ));
+    let everything = time(3, |_| async {
+        app::ledger::service::list_items(db, &me, &ItemFilter::default(), now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    out.push(Figure::ms("central ledger, first page of all", everything, None));
+    let search = ItemFilter {
+        q: SEARCH_WORDS.into(),
+        ..ItemFilter::default()
+    };
+    let found = app::ledger::service::list_items(db, &me, &search, now)
+        .await
+        .map_err(err)?
+        .total;
+    let searching = time(3, |_| async {
+        app::ledger::service::list_items(db, &me, &search, now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    out.push(Figure::ms(
+        &format!("search \"{SEARCH_WORDS}\" ({found} found)"),
+        searching,
+        None,
+    ));
+
+    eprintln!("measuring reminder ticks");
+    let first_tick = time(1, |_| async {
+        app::reminders::service::tick(db, "bench", now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    out.push(Figure::ms("reminder tick, first of the day", first_tick, None));
+    let later = time(3, |run| async move {
+        let at = now + chrono::Duration::seconds(30 * (run as i64 + 1));
+        app::reminders::service::tick(db, "bench", at)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    out.push(Figure::ms("reminder tick, the next ones (30 s apart)", later, Some(1000.0)));
+
+    eprintln!("measuring the Excel export");
+    let me_pid = std::process::id();
+    let rss_before = rss(me_pid).unwrap_or(0);
+    let export = ItemFilter {
+        source: EXPORT_SOURCE.into(),
+        ..ItemFilter::default()
+    };
+    let started = Instant::now();
+    let (file, rows) = app::exchange::export::export_ledger(db, &me, &export, now, scratch)
+        .await
+        .map_err(err)?;
+    let took = started.elapsed();
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&file);
+    let rss_after = rss(me_pid).unwrap_or(0);
+    out.push(Figure::ms(
+        &format!("Excel export, {rows} rows ({:.1} MB file)", size as f64 / 1e6),
+        Timing::of(vec![took]),
+        Some(10_000.0),
+    ));
+    out.push(Figure::bytes(
+        "Excel export, memory growth of the process",
+        rss_after.saturating_sub(rss_before),
+        None,
+    ));
+    out.push(Figure::text(
+        "dashboard totals (found / open / overdue)",
+        format!("{} / {} / {}", totals.found, totals.open, totals.overdue),
+    ));
+    Ok(out)
+}
