@@ -247,20 +247,27 @@ async fn the_counted_facts_catch_up_with_every_write_and_stay_with_their_databas
         0
     );
     // Written after the first count: a new item, and a step on an old one.
-    let unit: String = c
-        .db
-        .query("SELECT VALUE meta::id(unit) FROM ONLY $id")
-        .bind(("id", record("item", &c.items[0])))
-        .await
-        .and_then(|mut r| r.take::<Option<String>>(0))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_default();
-    item(&c.db, &c.central, &unit, "status = 'issued', approved_deadline = '2026-11-20'").await;
-    c.db.query("UPDATE $id SET status = 'closed', closed_on = '2026-11-27', closed_on_time = false")
-        .bind(("id", record("item", &c.items[4])))
-        .await
-        .and_then(|r| r.check())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let unit: String =
+        c.db.query("SELECT VALUE meta::id(unit) FROM ONLY $id")
+            .bind(("id", record("item", &c.items[0])))
+            .await
+            .and_then(|mut r| r.take::<Option<String>>(0))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_default();
+    item(
+        &c.db,
+        &c.central,
+        &unit,
+        "status = 'issued', approved_deadline = '2026-11-20'",
+    )
+    .await;
+    c.db.query(
+        "UPDATE $id SET status = 'closed', closed_on = '2026-11-27', closed_on_time = false",
+    )
+    .bind(("id", record("item", &c.items[4])))
+    .await
+    .and_then(|r| r.check())
+    .unwrap_or_else(|e| panic!("{e}"));
     let after = ok(stats::dashboard(&c.db, &c.central, friday()).await).totals;
     assert_eq!(
         (after.found, after.open, after.closed, after.overdue),

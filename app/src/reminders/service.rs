@@ -36,6 +36,19 @@ pub const WEEKLY_CATCH_UP_HOURS: i64 = 12;
 /// nobody wants a month of stale reminders at once).
 pub const CATCH_UP_DAYS: i64 = 3;
 
+/// Items written this long before the last planning run are planned again: a
+/// transaction that stamped its items earlier but committed later is still caught.
+const PLAN_OVERLAP_SECONDS: i64 = 120;
+
+/// When the planner last ran, and over which ladder.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct PlanState {
+    day: String,
+    rules: String,
+    at: DateTime<Utc>,
+}
+
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct OpenItem {
@@ -67,34 +80,80 @@ struct Person {
     scope_partner: Option<String>,
 }
 
+/// The people reminders go to, looked up by unit and district (a province has a
+/// hundred thousand unit heads: scanning them for every item would take hours).
+#[derive(Default)]
+struct People {
+    by_unit: HashMap<String, Vec<Person>>,
+    district_offices: HashMap<String, Vec<Person>>,
+    central: Vec<Person>,
+    partners: Vec<Person>,
+}
+
+impl People {
+    fn of(rows: Vec<Person>) -> Self {
+        let mut people = People::default();
+        for p in rows {
+            match (p.role.as_str(), &p.scope_unit, &p.scope_district) {
+                ("unit_head" | "unit_handler", Some(u), _) => {
+                    people.by_unit.entry(key_of(u)).or_default().push(p)
+                }
+                ("district_office", _, Some(d)) => people
+                    .district_offices
+                    .entry(key_of(d))
+                    .or_default()
+                    .push(p),
+                ("central_office", _, _) => people.central.push(p),
+                ("partner", _, _) => people.partners.push(p),
+                _ => {}
+            }
+        }
+        people
+    }
+
+    fn of_unit<'a>(&'a self, unit: &RecordId, role: &'a str) -> impl Iterator<Item = &'a Person> {
+        self.by_unit
+            .get(&key_of(unit))
+            .into_iter()
+            .flatten()
+            .filter(move |p| p.role == role)
+    }
+
+    fn district_office(&self, district: &RecordId) -> impl Iterator<Item = &Person> {
+        self.district_offices
+            .get(&key_of(district))
+            .into_iter()
+            .flatten()
+    }
+
+    fn district_offices(&self) -> impl Iterator<Item = &Person> {
+        self.district_offices.values().flatten()
+    }
+}
+
 /// The users a recipient kind means for an item.
-fn recipients(people: &[Person], kind: Recipient, item: &OpenItem) -> Vec<RecordId> {
-    people
-        .iter()
-        .filter(|p| match kind {
-            Recipient::UnitHead => {
-                p.role == "unit_head" && p.scope_unit.as_ref() == Some(&item.unit)
-            }
-            Recipient::UnitHandler | Recipient::MeasureOwner => {
-                // Measure owners are named people, not always users: the unit's contact
-                // passes it on.
-                p.role == "unit_handler" && p.scope_unit.as_ref() == Some(&item.unit)
-            }
-            Recipient::DistrictOffice => {
-                p.role == "district_office" && p.scope_district.as_ref() == Some(&item.district)
-            }
-            Recipient::CentralOffice => p.role == "central_office",
-            Recipient::CoSigners => {
-                let dept = match p.role.as_str() {
-                    "central_office" => Some("central"),
-                    "partner" => p.scope_partner.as_deref(),
-                    _ => None,
-                };
-                dept.is_some_and(|d| item.pending_co_signers.iter().any(|c| c == d))
-            }
-        })
-        .map(|p| p.id.clone())
-        .collect()
+fn recipients(people: &People, kind: Recipient, item: &OpenItem) -> Vec<RecordId> {
+    let found: Vec<&Person> = match kind {
+        Recipient::UnitHead => people.of_unit(&item.unit, "unit_head").collect(),
+        // Measure owners are named people, not always users: the unit's contact passes
+        // it on.
+        Recipient::UnitHandler | Recipient::MeasureOwner => {
+            people.of_unit(&item.unit, "unit_handler").collect()
+        }
+        Recipient::DistrictOffice => people.district_office(&item.district).collect(),
+        Recipient::CentralOffice => people.central.iter().collect(),
+        Recipient::CoSigners => people
+            .central
+            .iter()
+            .filter(|_| item.pending_co_signers.iter().any(|c| c == "central"))
+            .chain(people.partners.iter().filter(|p| {
+                p.scope_partner
+                    .as_deref()
+                    .is_some_and(|d| item.pending_co_signers.iter().any(|c| c == d))
+            }))
+            .collect(),
+    };
+    found.into_iter().map(|p| p.id.clone()).collect()
 }
 
 /// The identity of a reminder: item, rule, the anchor date it counts from (a moved
@@ -182,23 +241,75 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
     .map_err(db_err)?
     .check()
     .map_err(db_err)?;
+    // The first run of a day (or after the ladder changed) plans every open item; the
+    // next ones only the items written since the run before (the database stamps each
+    // write), as an item's milestones fall on days and only change when it does.
+    let clock: Option<DateTime<Utc>> = db
+        .query("RETURN time::now()")
+        .await
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)?;
+    let clock = clock.unwrap_or(now);
+    let fingerprint = key_hash(&format!("{rules:?}"));
+    let last: Option<PlanState> = db
+        .query("SELECT day, rules, at FROM ONLY reminder_plan:state")
+        .await
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)?;
+    let since = last
+        .filter(|l| l.day == format_date(today) && l.rules == fingerprint)
+        .map(|l| l.at);
+    let which = if since.is_some() {
+        "touched_at >= $since AND status NOT IN ['registered', 'closed', 'withdrawn']"
+    } else {
+        "status NOT IN ['registered', 'closed', 'withdrawn']"
+    };
     let items: Vec<OpenItem> = db
-        .query(
+        .query(format!(
             "SELECT id, unit, district, approved_deadline, registered_at, status, closure_requested_at,
                 (SELECT due FROM measure WHERE item = $parent.id AND done_on = NONE) AS measures,
                 array::complement(co_signers, (SELECT VALUE co_signer FROM acceptance
                     WHERE item = $parent.id AND round = $parent.acceptance_round AND passed = true))
                     AS pending_co_signers
-             FROM item WHERE status NOT IN ['registered', 'closed', 'withdrawn']",
-        )
+             FROM item WHERE {which}"
+        ))
+        .bind(("since", since))
         .await.map_err(db_err)?
         .check().map_err(db_err)?
         .take(0).map_err(db_err)?;
-    let people: Vec<Person> = db
-        .query("SELECT id, role, scope_unit, scope_district, scope_partner FROM user WHERE role IN ['unit_head', 'unit_handler', 'district_office', 'central_office', 'partner']")
-        .await.map_err(db_err)?
-        .check().map_err(db_err)?
-        .take(0).map_err(db_err)?;
+    let returns = due_returns(db).await?;
+    let people: Vec<Person> = if since.is_some() {
+        // Only the people of the units concerned, and the offices.
+        let units: Vec<RecordId> = items
+            .iter()
+            .map(|i| i.unit.clone())
+            .chain(returns.iter().filter_map(|r| r.unit.clone()))
+            .collect();
+        let mut response = db
+            .query(
+                "SELECT id, role, scope_unit, scope_district, scope_partner FROM user
+                    WHERE role IN ['district_office', 'central_office', 'partner'];
+                 SELECT id, role, scope_unit, scope_district, scope_partner FROM user
+                    WHERE scope_unit IN $units AND role IN ['unit_head', 'unit_handler'];",
+            )
+            .bind(("units", units))
+            .await
+            .map_err(db_err)?
+            .check()
+            .map_err(db_err)?;
+        let mut offices: Vec<Person> = response.take(0).map_err(db_err)?;
+        let of_units: Vec<Person> = response.take(1).map_err(db_err)?;
+        offices.extend(of_units);
+        offices
+    } else {
+        db.query("SELECT id, role, scope_unit, scope_district, scope_partner FROM user WHERE role IN ['unit_head', 'unit_handler', 'district_office', 'central_office', 'partner']")
+            .await.map_err(db_err)?
+            .check().map_err(db_err)?
+            .take(0).map_err(db_err)?
+    };
+    let people = People::of(people);
     let mut rows = Vec::new();
     let since_floor = today - Duration::days(CATCH_UP_DAYS);
     for item in &items {
@@ -256,7 +367,7 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         }
         let week = crate::ledger::calendar::today(moment);
         for kind in &rule.recipients {
-            for p in &people {
+            for p in people.central.iter().chain(people.district_offices()) {
                 let district = match (kind, p.role.as_str()) {
                     (Recipient::CentralOffice, "central_office") => None,
                     (Recipient::DistrictOffice, "district_office")
@@ -282,7 +393,15 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
             }
         }
     }
-    rows.extend(plan_returns(db, rules, &people, since_floor, today).await?);
+    rows.extend(plan_returns(rules, &returns, &people, since_floor, today));
+    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at")
+        .bind(("day", format_date(today)))
+        .bind(("rules", fingerprint))
+        .bind(("at", clock - Duration::seconds(PLAN_OVERLAP_SECONDS)))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -310,38 +429,42 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
     Ok(created.len())
 }
 
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct DueReturn {
+    id: RecordId,
+    district: RecordId,
+    unit: Option<RecordId>,
+    closes: String,
+    opened_at: Option<DateTime<Utc>>,
+}
+
+/// Campaign returns not yet submitted, in open campaigns.
+async fn due_returns(db: &Db) -> Result<Vec<DueReturn>, AppError> {
+    db.query(
+        "SELECT id, district, unit, campaign.closes AS closes, campaign.opened_at AS opened_at
+            FROM campaign_return WHERE campaign.state = 'open' AND state IN ['draft', 'returned']",
+    )
+    .await
+    .map_err(db_err)?
+    .check()
+    .map_err(db_err)?
+    .take(0)
+    .map_err(db_err)
+}
+
 /// Reminders of campaign returns not yet submitted, counted back from the campaign's
 /// last day: the district office for a district's return, the unit's head and contact
 /// for a unit's own.
-async fn plan_returns(
-    db: &Db,
+fn plan_returns(
     rules: &[Rule],
-    people: &[Person],
+    due: &[DueReturn],
+    people: &People,
     since_floor: NaiveDate,
     today: NaiveDate,
-) -> Result<Vec<NewReminder>, AppError> {
-    if !rules.iter().any(|r| r.anchor == Anchor::ReturnDue) {
-        return Ok(Vec::new());
-    }
-    #[derive(SurrealValue)]
-    #[surreal(crate = "surrealdb::types")]
-    struct Due {
-        id: RecordId,
-        district: RecordId,
-        unit: Option<RecordId>,
-        closes: String,
-        opened_at: Option<DateTime<Utc>>,
-    }
-    let due: Vec<Due> = db
-        .query(
-            "SELECT id, district, unit, campaign.closes AS closes, campaign.opened_at AS opened_at
-                FROM campaign_return WHERE campaign.state = 'open' AND state IN ['draft', 'returned']",
-        )
-        .await.map_err(db_err)?
-        .check().map_err(db_err)?
-        .take(0).map_err(db_err)?;
+) -> Vec<NewReminder> {
     let mut rows = Vec::new();
-    for r in &due {
+    for r in due {
         let Some(anchor) = parse_date(&r.closes) else {
             continue;
         };
@@ -351,24 +474,22 @@ async fn plan_returns(
             .unwrap_or(since_floor)
             .max(since_floor);
         for rule in rules.iter().filter(|x| x.anchor == Anchor::ReturnDue) {
-            for (occurrence, day) in due_occurrences(rule, anchor, since, today) {
-                for p in people {
-                    let wanted = rule.recipients.iter().any(|kind| match (kind, &r.unit) {
-                        (Recipient::DistrictOffice, None) => {
-                            p.role == "district_office"
-                                && p.scope_district.as_ref() == Some(&r.district)
-                        }
-                        (Recipient::UnitHead, Some(u)) => {
-                            p.role == "unit_head" && p.scope_unit.as_ref() == Some(u)
-                        }
-                        (Recipient::UnitHandler, Some(u)) => {
-                            p.role == "unit_handler" && p.scope_unit.as_ref() == Some(u)
-                        }
-                        _ => false,
-                    });
-                    if !wanted {
-                        continue;
+            let mut wanted: Vec<&Person> = Vec::new();
+            for kind in &rule.recipients {
+                match (kind, &r.unit) {
+                    (Recipient::DistrictOffice, None) => {
+                        wanted.extend(people.district_office(&r.district))
                     }
+                    (Recipient::UnitHead, Some(u)) => wanted.extend(people.of_unit(u, "unit_head")),
+                    (Recipient::UnitHandler, Some(u)) => {
+                        wanted.extend(people.of_unit(u, "unit_handler"))
+                    }
+                    _ => {}
+                }
+            }
+            wanted.dedup_by(|a, b| a.id == b.id);
+            for (occurrence, day) in due_occurrences(rule, anchor, since, today) {
+                for p in &wanted {
                     rows.push(NewReminder {
                         id: record(
                             "reminder",
@@ -386,7 +507,7 @@ async fn plan_returns(
             }
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// Claim due pending reminders for `worker` until the lease ends. Rows claimed by

@@ -12,9 +12,9 @@ use super::figures::{Fact, Standing};
 use crate::AppError;
 use crate::db::{Db, key_of};
 use crate::ledger::calendar::parse_date;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
-use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 /// Items written this long before the last catch-up are read again: a transaction that

@@ -295,7 +295,12 @@ mod tests {
         DISTRICTS.iter().position(|d| *d == code).unwrap_or(99) as u32
     }
 
-    fn fact(district_code: &str, status: &str, deadline: &str, closed: Option<(&str, bool)>) -> Fact {
+    fn fact(
+        district_code: &str,
+        status: &str,
+        deadline: &str,
+        closed: Option<(&str, bool)>,
+    ) -> Fact {
         Fact {
             district: district(district_code),
             unit: district(district_code),
@@ -311,7 +316,11 @@ mod tests {
     }
 
     fn name(g: u32) -> (String, String, String) {
-        let code = DISTRICTS.get(g as usize).copied().unwrap_or("?").to_string();
+        let code = DISTRICTS
+            .get(g as usize)
+            .copied()
+            .unwrap_or("?")
+            .to_string();
         (code.clone(), code.to_uppercase(), code)
     }
 
@@ -396,7 +405,12 @@ mod tests {
         let mut facts = fixture();
         facts.push(fact("xh", "issued", "2026-12-31", None));
         facts.push(fact("hl", "issued", "2026-12-31", None));
-        facts.push(fact("tx", "closed", "2026-09-30", Some(("2026-09-20", true))));
+        facts.push(fact(
+            "tx",
+            "closed",
+            "2026-09-30",
+            Some(("2026-09-20", true)),
+        ));
         facts.push(fact("a", "issued", "2026-12-31", None));
         let groups = by_group(&facts, today, |x| x.district);
         let asked = std::cell::Cell::new(0);
@@ -440,9 +454,7 @@ mod tests {
                 .iter()
                 .filter(|x| x.standing != Standing::Withdrawn)
                 .filter(|x| x.found_on.is_none_or(|f| f <= end))
-                .filter(|x| {
-                    x.standing != Standing::Closed || x.closed_on.is_some_and(|c| c > end)
-                })
+                .filter(|x| x.standing != Standing::Closed || x.closed_on.is_some_and(|c| c > end))
                 .filter(|x| x.approved_deadline.is_some_and(|dl| dl < end))
                 .count() as i64;
             assert_eq!(p.overdue_at_end, overdue, "{}", p.month);

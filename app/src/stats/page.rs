@@ -76,7 +76,6 @@ fn dimension_title(l: Locale, dimension: &str) -> String {
     .to_string()
 }
 
-
 #[component]
 fn SplitTable(dashboard: Dashboard, split: Split) -> impl IntoView {
     let i18n = use_i18n();

@@ -7,11 +7,11 @@ use super::{Dashboard, DashboardView, Figures, SnapshotInfo, Split, SplitRow, UN
 use crate::AppError;
 use crate::auth::{Role, Scope, SessionUser};
 use crate::db::{Db, key_of, record};
-use std::collections::HashMap;
 use crate::i18n::Locale;
 use crate::ledger::calendar::{format_date, local_stamp, today};
 use crate::ledger::lifecycle::Nature;
 use chrono::{DateTime, Datelike, Duration, Utc};
+use std::collections::HashMap;
 use surrealdb::types::{RecordId, SurrealValue};
 
 /// Months of the trend.
@@ -52,7 +52,11 @@ async fn names_of(
     keys: impl Iterator<Item = String>,
 ) -> Result<HashMap<String, (String, String)>, AppError> {
     let ids: Vec<RecordId> = keys.map(|k| record(table, &k)).collect();
-    let field = if table == "district" { "name_en" } else { "NONE" };
+    let field = if table == "district" {
+        "name_en"
+    } else {
+        "NONE"
+    };
     let rows: Vec<Named> = db
         .query(format!("SELECT id, name, {field} AS name_en FROM $ids"))
         .bind(("ids", ids))
@@ -62,7 +66,10 @@ async fn names_of(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let en = r.name_en.filter(|s| !s.is_empty()).unwrap_or(r.name.clone());
+            let en = r
+                .name_en
+                .filter(|s| !s.is_empty())
+                .unwrap_or(r.name.clone());
             (key_of(&r.id), (r.name, en))
         })
         .collect())
@@ -157,7 +164,10 @@ async fn compute(
             .rows
             .into_iter()
             .map(|r| {
-                let name = unit_names.get(&r.key).map(|n| n.0.clone()).unwrap_or(r.label);
+                let name = unit_names
+                    .get(&r.key)
+                    .map(|n| n.0.clone())
+                    .unwrap_or(r.label);
                 SplitRow {
                     label: name.clone(),
                     label_en: name,
@@ -169,7 +179,10 @@ async fn compute(
     };
     let listed = |names: &Interner, list: &HashMap<String, (String, String)>, g: u32| {
         let code = names.name(g).to_string();
-        let (zh, en) = list.get(&code).cloned().unwrap_or((code.clone(), code.clone()));
+        let (zh, en) = list
+            .get(&code)
+            .cloned()
+            .unwrap_or((code.clone(), code.clone()));
         (code, zh, en)
     };
     let by_category = figures::split(&by_category, "category", None, |g| {

@@ -312,8 +312,8 @@ pub async fn generate(db: &Db, sizes: Sizes, now: DateTime<Utc>) -> anyhow::Resu
         let mut events = Vec::with_capacity(items.len());
         for it in &items {
             seq += 1;
-            let after = serde_json::json!({ "number": it.number, "status": "registered" })
-                .to_string();
+            let after =
+                serde_json::json!({ "number": it.number, "status": "registered" }).to_string();
             let key = app::db::key_of(&it.id);
             let hash = event_hash(&EventContent {
                 seq,
@@ -372,7 +372,9 @@ mod tests {
         };
         let now = Utc::now();
         let today = app::ledger::calendar::today(now);
-        let items: Vec<Item> = (0..sizes.items).map(|i| item(i, sizes, today, now)).collect();
+        let items: Vec<Item> = (0..sizes.items)
+            .map(|i| item(i, sizes, today, now))
+            .collect();
         let count = |f: &dyn Fn(&Item) -> bool| items.iter().filter(|i| f(i)).count();
         assert_eq!(count(&|i| i.source == EXPORT_SOURCE), 1_000);
         assert_eq!(count(&|i| i.description.contains(SEARCH_WORDS)), 10);
@@ -381,8 +383,7 @@ mod tests {
         let late = count(&|i| i.closed_on_time == Some(false));
         assert!(late > 0 && late < closed / 2, "{late}");
         let overdue = count(&|i| {
-            !matches!(i.status.as_str(), "closed" | "withdrawn")
-                && i.approved_deadline < day(today)
+            !matches!(i.status.as_str(), "closed" | "withdrawn") && i.approved_deadline < day(today)
         });
         assert!(overdue > 0, "some open items are overdue");
         for i in &items {

@@ -39,11 +39,24 @@ fn client() -> anyhow::Result<reqwest::Client> {
 }
 
 /// Start this same binary as the server on `db` and time it until it answers.
-pub async fn start(db: &str, site_root: &str, files: &std::path::Path) -> anyhow::Result<(Server, Duration)> {
+pub async fn start(
+    db: &str,
+    site_root: &str,
+    files: &std::path::Path,
+) -> anyhow::Result<(Server, Duration)> {
     let port = free_port()?;
     let started = Instant::now();
     let child = Command::new(std::env::current_exe()?)
-        .args(["--db", db, "--site-root", site_root, "--tick-seconds", "0", "--log", "warn"])
+        .args([
+            "--db",
+            db,
+            "--site-root",
+            site_root,
+            "--tick-seconds",
+            "0",
+            "--log",
+            "warn",
+        ])
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--files")
@@ -57,7 +70,10 @@ pub async fn start(db: &str, site_root: &str, files: &std::path::Path) -> anyhow
     };
     let http = client()?;
     loop {
-        if let Ok(r) = http.get(format!("{}{}", server.base, crate::BARE_PATH)).send().await
+        if let Ok(r) = http
+            .get(format!("{}{}", server.base, crate::BARE_PATH))
+            .send()
+            .await
             && r.status().is_success()
         {
             return Ok((server, started.elapsed()));
@@ -108,14 +124,22 @@ pub async fn first_load(server: &Server, token: &str) -> anyhow::Result<Vec<Figu
         "the home page does not look like the app"
     );
     let (_, page) = get(server, "/", token, true).await?;
-    let mut rows = vec![Figure::bytes("  home page HTML (brotli)", page.len() as u64, None)];
+    let mut rows = vec![Figure::bytes(
+        "  home page HTML (brotli)",
+        page.len() as u64,
+        None,
+    )];
     let mut total = page.len() as u64;
     for path in assets(&html) {
         let (status, body) = get(server, &path, token, true).await?;
         anyhow::ensure!(status == 200, "{path} answered {status}");
         total += body.len() as u64;
         let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-        rows.push(Figure::bytes(&format!("  {name} (brotli)"), body.len() as u64, None));
+        rows.push(Figure::bytes(
+            &format!("  {name} (brotli)"),
+            body.len() as u64,
+            None,
+        ));
     }
     rows.insert(
         0,
@@ -145,7 +169,11 @@ pub async fn dashboard_page(server: &Server, token: &str) -> anyhow::Result<Vec<
             Timing::of(vec![first]),
             None,
         ),
-        Figure::ms("dashboard page over HTTP (5 more)", Timing::of(samples), None),
+        Figure::ms(
+            "dashboard page over HTTP (5 more)",
+            Timing::of(samples),
+            None,
+        ),
     ])
 }
 
@@ -259,7 +287,11 @@ Transfer/sec:    100.00MB
         let html = r#"<link rel="stylesheet" href="/pkg/rectify.abc.css"><link rel="modulepreload" href="/pkg/rectify.abc.js"><link rel="preload" href="/pkg/rectify.abc.wasm" as="fetch"><script>import('/pkg/rectify.abc.js')</script><link href="/icons/a.png">"#;
         assert_eq!(
             assets(html),
-            ["/pkg/rectify.abc.css", "/pkg/rectify.abc.js", "/pkg/rectify.abc.wasm"]
+            [
+                "/pkg/rectify.abc.css",
+                "/pkg/rectify.abc.js",
+                "/pkg/rectify.abc.wasm"
+            ]
         );
     }
 }

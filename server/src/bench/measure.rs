@@ -110,7 +110,11 @@ pub async fn in_process(
             .map_err(err)
     })
     .await?;
-    out.push(Figure::ms("dashboard, city, first call (loads the facts)", first, None));
+    out.push(Figure::ms(
+        "dashboard, city, first call (loads the facts)",
+        first,
+        None,
+    ));
     let warm = time(20, |_| async {
         app::stats::service::dashboard(db, &me, now)
             .await
@@ -131,7 +135,11 @@ pub async fn in_process(
         }
     })
     .await?;
-    out.push(Figure::ms("dashboard, one district (20 districts)", district, Some(100.0)));
+    out.push(Figure::ms(
+        "dashboard, one district (20 districts)",
+        district,
+        Some(100.0),
+    ));
 
     eprintln!("measuring a unit's list");
     let units = time(200, |run| {
@@ -143,7 +151,11 @@ pub async fn in_process(
         }
     })
     .await?;
-    out.push(Figure::ms("a unit's open items (200 units)", units, Some(5.0)));
+    out.push(Figure::ms(
+        "a unit's open items (200 units)",
+        units,
+        Some(5.0),
+    ));
 
     eprintln!("measuring the central ledger");
     let filtered = ItemFilter {
@@ -169,7 +181,11 @@ pub async fn in_process(
             .map_err(err)
     })
     .await?;
-    out.push(Figure::ms("central ledger, first page of all", everything, None));
+    out.push(Figure::ms(
+        "central ledger, first page of all",
+        everything,
+        None,
+    ));
     let search = ItemFilter {
         q: SEARCH_WORDS.into(),
         ..ItemFilter::default()
@@ -197,7 +213,11 @@ pub async fn in_process(
             .map_err(err)
     })
     .await?;
-    out.push(Figure::ms("reminder tick, first of the day", first_tick, None));
+    out.push(Figure::ms(
+        "reminder tick, first of the day",
+        first_tick,
+        None,
+    ));
     let later = time(3, |run| async move {
         let at = now + chrono::Duration::seconds(30 * (run as i64 + 1));
         app::reminders::service::tick(db, "bench", at)
@@ -205,7 +225,11 @@ pub async fn in_process(
             .map_err(err)
     })
     .await?;
-    out.push(Figure::ms("reminder tick, the next ones (30 s apart)", later, Some(1000.0)));
+    out.push(Figure::ms(
+        "reminder tick, the next ones (30 s apart)",
+        later,
+        Some(1000.0),
+    ));
 
     eprintln!("measuring the Excel export");
     let me_pid = std::process::id();
@@ -223,7 +247,10 @@ pub async fn in_process(
     let _ = std::fs::remove_file(&file);
     let rss_after = rss(me_pid).unwrap_or(0);
     out.push(Figure::ms(
-        &format!("Excel export, {rows} rows ({:.1} MB file)", size as f64 / 1e6),
+        &format!(
+            "Excel export, {rows} rows ({:.1} MB file)",
+            size as f64 / 1e6
+        ),
         Timing::of(vec![took]),
         Some(10_000.0),
     ));

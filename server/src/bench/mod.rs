@@ -164,7 +164,11 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
         "ledger",
         format!(
             "{} items, {} units, {} districts, {} + {} accounts",
-            sizes.items, sizes.units, sizes.districts, sizes.units, sizes.districts + 1
+            sizes.items,
+            sizes.units,
+            sizes.districts,
+            sizes.units,
+            sizes.districts + 1
         ),
     )];
 
@@ -175,7 +179,10 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
                 ..app::db::DbConfig::in_memory()
             })
             .await?;
-            eprintln!("generating {} items over {} units", sizes.items, sizes.units);
+            eprintln!(
+                "generating {} items over {} units",
+                sizes.items, sizes.units
+            );
             let started = Instant::now();
             let events = generate::generate(&db, sizes, now).await?;
             let took = started.elapsed().as_secs_f64();
@@ -214,7 +221,13 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
         figures.extend(http::dashboard_page(&server, &central_token).await?);
 
         eprintln!("wrk: the unit head's home, then the bare handler");
-        let page = http::wrk(&server, "/", &head_token, args.connections, args.wrk_seconds)?;
+        let page = http::wrk(
+            &server,
+            "/",
+            &head_token,
+            args.connections,
+            args.wrk_seconds,
+        )?;
         let bare = http::wrk(
             &server,
             crate::BARE_PATH,
@@ -233,7 +246,10 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             ),
         ));
         figures.push(Figure::text(
-            &format!("wrk, unit head's home rendered on the server, {} connections", args.connections),
+            &format!(
+                "wrk, unit head's home rendered on the server, {} connections",
+                args.connections
+            ),
             format!(
                 "{:.0} req/s, {} errors",
                 page.requests_per_second, page.errors
@@ -275,7 +291,12 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
     println!("{}", table(&figures));
     let broken: Vec<&Figure> = figures.iter().filter(|f| f.holds == Some(false)).collect();
     for f in &broken {
-        println!("budget broken: {} = {} (budget {})", f.what.trim(), f.value, f.budget);
+        println!(
+            "budget broken: {} = {} (budget {})",
+            f.what.trim(),
+            f.value,
+            f.budget
+        );
     }
     Ok(broken.is_empty())
 }
@@ -293,7 +314,11 @@ mod tests {
         let slow = Figure::ms("slow", t, Some(10.0));
         assert_eq!(ok.holds, Some(true));
         assert_eq!(slow.holds, Some(false));
-        let text = table(&[ok, slow, Figure::bytes("wasm", 140 * 1024, Some(150 * 1024))]);
+        let text = table(&[
+            ok,
+            slow,
+            Figure::bytes("wasm", 140 * 1024, Some(150 * 1024)),
+        ]);
         assert!(text.contains("| fast | 50.0 ms (p99 99.0 ms) | ≤ 60 ms | yes |"));
         assert!(text.contains("| slow | 50.0 ms (p99 99.0 ms) | ≤ 10 ms | **NO** |"));
         assert!(text.contains("| wasm | 140.0 KiB | ≤ 150.0 KiB | yes |"));
