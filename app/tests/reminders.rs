@@ -273,3 +273,44 @@ async fn the_administrator_edits_the_ladder_and_the_scheduler_follows_it() {
         .unwrap_or_else(|| panic!("rung gone"));
     assert_eq!(t30.rule.offset_days, -14);
 }
+
+/// A day's first run plans every open item; the runs after it read only the items written
+/// since (a province's million items are not read every minute), and still plan a change.
+#[tokio::test]
+async fn later_runs_of_a_day_plan_the_items_written_since() {
+    let w = world().await;
+    let item = app::db::record("item", &w.item);
+    let set_deadline = |deadline: &'static str| {
+        let db = w.db.clone();
+        let item = item.clone();
+        async move {
+            db.query("UPDATE $item SET approved_deadline = $deadline")
+                .bind(("item", item))
+                .bind(("deadline", deadline))
+                .await
+                .and_then(|r| r.check())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    ok(reminders::tick(&w.db, "a", at("2026-12-01")).await);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
+    // Written after the day's first run: the deadline moves to three days away.
+    set_deadline("2026-12-04").await;
+    ok(reminders::tick(&w.db, "a", at("2026-12-01") + Duration::minutes(1)).await);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t3", "deadline_t30"]);
+    // As if the planner's last run came after the next write: that run does not read the
+    // item again …
+    w.db.query("UPDATE reminder_plan:state SET at = time::now() + 1h")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    set_deadline("2026-12-02").await;
+    ok(reminders::tick(&w.db, "a", at("2026-12-01") + Duration::minutes(2)).await);
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t3", "deadline_t30"]);
+    // … and the next day's first run plans everything, catching up on the missed day.
+    ok(reminders::tick(&w.db, "a", at("2026-12-02")).await);
+    assert_eq!(
+        rules_of(&w, &w.head).await,
+        ["deadline_t0", "deadline_t1", "deadline_t3", "deadline_t30"]
+    );
+}

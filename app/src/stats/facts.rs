@@ -18,8 +18,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 use surrealdb::types::{RecordId, SurrealValue};
 
 /// Items written this long before the last catch-up are read again: a transaction that
-/// stamped its items earlier but committed later is still caught.
-const OVERLAP_SECONDS: i64 = 120;
+/// stamped its items earlier but committed later is still caught. (A thousand-row import
+/// commits in about a second.)
+pub const OVERLAP_SECONDS: i64 = 30;
 
 /// Numbers for names: the first seen is 0.
 #[derive(Default)]
