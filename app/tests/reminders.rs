@@ -307,10 +307,17 @@ async fn later_runs_of_a_day_plan_the_items_written_since() {
     set_deadline("2026-12-02").await;
     ok(reminders::tick(&w.db, "a", at("2026-12-01") + Duration::minutes(2)).await);
     assert_eq!(rules_of(&w, &w.head).await, ["deadline_t3", "deadline_t30"]);
-    // … and the next day's first run plans everything, catching up on the missed day.
+    // … and the next day's first run plans everything, catching up on the days missed
+    // (T-1 yesterday; T-3 of the new deadline fell on 11-29, within the catch-up days).
     ok(reminders::tick(&w.db, "a", at("2026-12-02")).await);
     assert_eq!(
         rules_of(&w, &w.head).await,
-        ["deadline_t0", "deadline_t1", "deadline_t3", "deadline_t30"]
+        [
+            "deadline_t0",
+            "deadline_t1",
+            "deadline_t3",
+            "deadline_t3",
+            "deadline_t30"
+        ]
     );
 }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use surrealdb::types::SurrealValue;
+use surrealdb::types::{RecordId, SurrealValue};
 
 /// Items read from the database at a time.
 pub const BATCH: usize = 1000;
@@ -62,6 +62,13 @@ async fn names(db: &Db, table: &str) -> Result<HashMap<String, String>, AppError
         .collect())
 }
 
+/// What the export reads of each item.
+const FIELDS: &str = "number, unit.name AS unit_name, district.name AS district_name, category,
+    nature, description, source, found_on, approved_deadline, head_name, status, closed_on,
+    closed_on_time,
+    (SELECT due, what FROM measure WHERE item = $parent.id ORDER BY due).what AS measures,
+    (SELECT at, text FROM progress WHERE item = $parent.id ORDER BY at DESC LIMIT 1).text AS progress";
+
 /// Write the items `filter` selects in the caller's scope to a new .xlsx file in `dir`.
 /// Returns the file and the number of items.
 pub async fn export_ledger(
@@ -86,22 +93,48 @@ pub async fn export_ledger(
         ws.set_column_width(c as u16, *width).map_err(xlsx_err)?;
     }
     header(ws, &COLUMNS).map_err(xlsx_err)?;
-    let sql = format!(
-        "SELECT number, unit.name AS unit_name, district.name AS district_name, category, nature,
-            description, source, found_on, approved_deadline, head_name, status, closed_on,
-            closed_on_time,
-            (SELECT due, what FROM measure WHERE item = $parent.id ORDER BY due).what AS measures,
-            (SELECT at, text FROM progress WHERE item = $parent.id ORDER BY at DESC LIMIT 1).text AS progress
-         FROM item WHERE {condition} AND number > $after ORDER BY number LIMIT {BATCH}"
+    // A province's ledger: the items chosen and put in order from the in-memory facts,
+    // then read in batches by id, each batch checked against the whole filter again.
+    let chosen = crate::ledger::service::index::ordered(
+        db,
+        user,
+        filter,
+        now,
+        crate::ledger::service::index::Order::Number,
+        0,
+        None,
+    )
+    .await?;
+    let by_ids = format!("SELECT {FIELDS} FROM $ids WHERE {condition} ORDER BY number");
+    let by_scan = format!(
+        "SELECT {FIELDS} FROM item WHERE {condition} AND number > $after ORDER BY number LIMIT {BATCH}"
     );
+    let mut batches = chosen.map(|(_, ids)| ids.into_iter().collect::<Vec<_>>());
+    let mut next = 0;
     let mut after = String::new();
     let mut written: usize = 0;
     loop {
-        let mut query = db.query(sql.as_str()).bind(("after", after.clone()));
-        for (k, v) in &binds {
-            query = query.bind((*k, v.clone()));
-        }
-        let rows: Vec<Row> = query.await?.check()?.take(0)?;
+        let rows: Vec<Row> = match &mut batches {
+            Some(ids) => {
+                if next >= ids.len() {
+                    break;
+                }
+                let batch: Vec<RecordId> = ids[next..(next + BATCH).min(ids.len())].to_vec();
+                next += batch.len();
+                let mut query = db.query(by_ids.as_str()).bind(("ids", batch));
+                for (k, v) in &binds {
+                    query = query.bind((*k, v.clone()));
+                }
+                query.await?.check()?.take(0)?
+            }
+            None => {
+                let mut query = db.query(by_scan.as_str()).bind(("after", after.clone()));
+                for (k, v) in &binds {
+                    query = query.bind((*k, v.clone()));
+                }
+                query.await?.check()?.take(0)?
+            }
+        };
         for r in &rows {
             written += 1;
             let line = written as u32;
@@ -139,6 +172,9 @@ pub async fn export_ledger(
                         .map_err(xlsx_err)?;
                 }
             }
+        }
+        if batches.is_some() {
+            continue;
         }
         match rows.last() {
             Some(last) if rows.len() == BATCH => after = last.number.clone(),

@@ -51,8 +51,14 @@ impl Interner {
 #[derive(Default)]
 pub struct Facts {
     pub facts: Vec<Fact>,
+    /// Beside each fact, for the ledger's lists (`ledger::service::index`): the item's
+    /// record key, ledger number and status.
+    pub keys: Vec<String>,
+    pub numbers: Vec<String>,
+    pub statuses: Vec<u32>,
     /// Item key → position in `facts`.
     position: HashMap<String, usize>,
+    pub status_names: Interner,
     pub districts: Interner,
     pub units: Interner,
     pub categories: Interner,
@@ -66,6 +72,7 @@ pub struct Facts {
 #[surreal(crate = "surrealdb::types")]
 struct Row {
     id: RecordId,
+    number: String,
     district: RecordId,
     unit: RecordId,
     category: String,
@@ -78,7 +85,7 @@ struct Row {
     closed_on_time: Option<bool>,
 }
 
-const FIELDS: &str = "id, district, unit, category, source, nature, status, found_on,
+const FIELDS: &str = "id, number, district, unit, category, source, nature, status, found_on,
     approved_deadline, closed_on, closed_on_time";
 
 impl Facts {
@@ -95,12 +102,20 @@ impl Facts {
             closed_on: r.closed_on.as_deref().and_then(parse_date),
             closed_on_time: r.closed_on_time,
         };
+        let status = self.status_names.number(&r.status);
         let key = key_of(&r.id);
         match self.position.get(&key) {
-            Some(&at) => self.facts[at] = fact,
+            Some(&at) => {
+                self.facts[at] = fact;
+                self.numbers[at] = r.number;
+                self.statuses[at] = status;
+            }
             None => {
-                self.position.insert(key, self.facts.len());
+                self.position.insert(key.clone(), self.facts.len());
                 self.facts.push(fact);
+                self.keys.push(key);
+                self.numbers.push(r.number);
+                self.statuses.push(status);
             }
         }
     }

@@ -6,6 +6,7 @@
 //! in one transaction together with its event in the hash chain.
 
 mod history;
+pub(crate) mod index;
 mod read;
 mod register;
 mod steps;
@@ -14,8 +15,8 @@ pub use history::{ChainReport, verify_ledger};
 pub(crate) use history::{Change, commit_many};
 pub(crate) use read::filter_clause;
 pub use read::{
-    acceptance_queue, attachment_for_download, get_item, list_categories, list_items, list_sources,
-    unit_items,
+    acceptance_queue, attachment_for_download, get_item, list_categories, list_items,
+    list_items_by_query, list_sources, unit_items,
 };
 pub(crate) use register::{CREATE_ITEMS, list_entries, prepare_items};
 pub use register::{add_list_entry, register_item, register_many};

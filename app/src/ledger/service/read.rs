@@ -230,12 +230,48 @@ pub async fn list_items(
     now: DateTime<Utc>,
 ) -> Result<ItemPage, AppError> {
     let (condition, binds) = filter_clause(user, filter, now)?;
+    let page = filter.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    // A province's ledger: counted and ordered from the in-memory facts where they can.
+    if let Some((total, ids)) = super::index::ordered(
+        db,
+        user,
+        filter,
+        now,
+        super::index::Order::of_sort(&filter.sort),
+        ((page - 1) * PAGE_SIZE) as usize,
+        Some(PAGE_SIZE as usize),
+    )
+    .await?
+    {
+        let mut rows: Vec<ItemRow> = db
+            .query(format!(
+                "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished FROM $ids"
+            ))
+            .bind(("ids", ids.clone()))
+            .await?
+            .check()?
+            .take(0)?;
+        rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+        return page_of(db, user, &rows, total as i64, page, now).await;
+    }
+    list_items_by_query(db, user, filter, now).await
+}
+
+/// [`list_items`] answered by the database alone: for what the in-memory facts cannot
+/// answer, and to check that they answer the same.
+pub async fn list_items_by_query(
+    db: &Db,
+    user: &SessionUser,
+    filter: &ItemFilter,
+    now: DateTime<Utc>,
+) -> Result<ItemPage, AppError> {
+    let (condition, binds) = filter_clause(user, filter, now)?;
+    let page = filter.page.trim().parse::<i64>().unwrap_or(1).max(1);
     let order = match filter.sort.as_str() {
         "number" => "ORDER BY number DESC",
         "found" => "ORDER BY found_on DESC, number DESC",
         _ => URGENT_FIRST,
     };
-    let page = filter.page.trim().parse::<i64>().unwrap_or(1).max(1);
     let sql = format!(
         "SELECT count() AS n FROM item WHERE {condition} GROUP ALL;
          SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished
@@ -252,8 +288,18 @@ pub async fn list_items(
         .check()?;
     let total: Option<i64> = response.take((0, "n"))?;
     let rows: Vec<ItemRow> = response.take(1)?;
+    page_of(db, user, &rows, total.unwrap_or(0), page, now).await
+}
+
+async fn page_of(
+    db: &Db,
+    user: &SessionUser,
+    rows: &[ItemRow],
+    total: i64,
+    page: i64,
+    now: DateTime<Utc>,
+) -> Result<ItemPage, AppError> {
     let lists = Lists::load(db).await?;
-    let total = total.unwrap_or(0);
     Ok(ItemPage {
         items: rows
             .iter()
