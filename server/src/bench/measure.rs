@@ -106,6 +106,39 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
+/// What one request of the unit head's home costs in the database, piece by piece: the
+/// yardstick for the rendered page's requests per second.
+pub async fn per_request(db: &Db, sizes: Sizes, token: &str) -> anyhow::Result<Vec<Figure>> {
+    let head = unit_head(sizes.units / 2, sizes);
+    let now = chrono::Utc::now();
+    let trivial = time(200, |_| async {
+        db.query("RETURN 1").await?.check()?;
+        anyhow::Ok(())
+    })
+    .await?;
+    let session = time(200, |_| async {
+        app::auth::service::resolve_session(db, token, now)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    let unread = time(200, |_| async {
+        app::reminders::service::unread_count(db, &head)
+            .await
+            .map_err(err)
+    })
+    .await?;
+    Ok(vec![
+        Figure::ms(
+            "  per request: the cheapest query (RETURN 1)",
+            trivial,
+            None,
+        ),
+        Figure::ms("  per request: session and user", session, None),
+        Figure::ms("  per request: unread reminders", unread, None),
+    ])
+}
+
 /// Everything measured in-process, in the order of the table.
 pub async fn in_process(
     db: &Db,

@@ -28,6 +28,10 @@ pub struct BenchArgs {
     /// Keep the database afterwards.
     #[arg(long)]
     pub keep: bool,
+    /// Measure a database an earlier run kept (`--dir D --keep`) instead of generating
+    /// one; the sizes must be those it was generated with.
+    #[arg(long)]
+    pub reuse: bool,
     /// Seconds of each wrk run.
     #[arg(long, default_value_t = 10)]
     pub wrk_seconds: u32,
@@ -151,12 +155,20 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             true,
         ),
     };
-    anyhow::ensure!(
-        !dir.exists(),
-        "{} exists already: the benchmark needs a fresh database",
-        dir.display()
-    );
-    std::fs::create_dir_all(&dir)?;
+    if args.reuse {
+        anyhow::ensure!(
+            dir.exists(),
+            "{} does not exist: nothing to reuse",
+            dir.display()
+        );
+    } else {
+        anyhow::ensure!(
+            !dir.exists(),
+            "{} exists already: the benchmark needs a fresh database",
+            dir.display()
+        );
+        std::fs::create_dir_all(&dir)?;
+    }
     let db_path = dir.join("db");
     let endpoint = format!("surrealkv://{}", db_path.display());
     let now = chrono::Utc::now();
@@ -179,20 +191,22 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
                 ..app::db::DbConfig::in_memory()
             })
             .await?;
-            eprintln!(
-                "generating {} items over {} units",
-                sizes.items, sizes.units
-            );
-            let started = Instant::now();
-            let events = generate::generate(&db, sizes, now).await?;
-            let took = started.elapsed().as_secs_f64();
-            figures.push(Figure::text(
-                "generation (items, users, history events)",
-                format!(
-                    "{took:.0} s, {:.0} items per second, {events} events",
-                    sizes.items as f64 / took.max(0.001)
-                ),
-            ));
+            if !args.reuse {
+                eprintln!(
+                    "generating {} items over {} units",
+                    sizes.items, sizes.units
+                );
+                let started = Instant::now();
+                let events = generate::generate(&db, sizes, now).await?;
+                let took = started.elapsed().as_secs_f64();
+                figures.push(Figure::text(
+                    "generation (items, users, history events)",
+                    format!(
+                        "{took:.0} s, {:.0} items per second, {events} events",
+                        sizes.items as f64 / took.max(0.001)
+                    ),
+                ));
+            }
             figures.extend(measure::in_process(&db, sizes, now, &dir.join("scratch")).await?);
             let token = |user: String| {
                 let db = db.clone();
@@ -205,6 +219,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             };
             let head = token(generate::unit_head(sizes.units / 2)).await?;
             let central = token(generate::CENTRAL.to_string()).await?;
+            figures.extend(measure::per_request(&db, sizes, &head).await?);
             (head, central)
             // The database closes here, so the server can open it.
         };
@@ -218,6 +233,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             Some(2000.0),
         ));
         figures.extend(http::first_load(&server, &head_token).await?);
+        figures.push(http::home_alone(&server, &head_token).await?);
         figures.extend(http::dashboard_page(&server, &central_token).await?);
 
         eprintln!("wrk: the unit head's home, then the bare handler");
@@ -282,13 +298,14 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
     }
     .await;
 
-    if temporary && !args.keep {
+    if temporary && !args.keep && !args.reuse {
         let _ = std::fs::remove_dir_all(&dir);
     } else {
         eprintln!("the database is kept in {}", dir.display());
     }
-    result?;
+    // What was measured is shown even when a later step failed.
     println!("{}", table(&figures));
+    result?;
     let broken: Vec<&Figure> = figures.iter().filter(|f| f.holds == Some(false)).collect();
     for f in &broken {
         println!(

@@ -229,7 +229,8 @@ pub async fn list_items(
     filter: &ItemFilter,
     now: DateTime<Utc>,
 ) -> Result<ItemPage, AppError> {
-    let (condition, binds) = filter_clause(user, filter, now)?;
+    // Who may read the ledger, and the filter's values, are checked first either way.
+    filter_clause(user, filter, now)?;
     let page = filter.page.trim().parse::<i64>().unwrap_or(1).max(1);
     // A province's ledger: counted and ordered from the in-memory facts where they can.
     if let Some((total, ids)) = super::index::ordered(
