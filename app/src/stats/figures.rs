@@ -217,67 +217,141 @@ fn month_start(day: NaiveDate, months_back: u32) -> NaiveDate {
 }
 
 /// Found, closed, and overdue at the month's end (by the approved deadline), for the
-/// `months` months up to `today`'s, oldest first. One pass over the items: each is open
-/// and overdue at the ends of a run of consecutive months, added as a difference.
+/// `months` months up to `today`'s, oldest first.
 pub fn trend(facts: &[Fact], today: NaiveDate, months: u32) -> Vec<MonthPoint> {
-    let starts: Vec<NaiveDate> = (0..months)
-        .rev()
-        .map(|back| month_start(today, back))
-        .collect();
-    let ends: Vec<NaiveDate> = starts
-        .iter()
-        .map(|&start| {
-            let next = month_start(start + Duration::days(40), 0);
-            (next - Duration::days(1)).min(today)
-        })
-        .collect();
-    let n = starts.len();
-    let month_of = |d: NaiveDate| {
-        let m = ends.partition_point(|e| *e < d);
-        (m < n && d >= starts[m]).then_some(m)
-    };
-    let mut points: Vec<MonthPoint> = starts
-        .iter()
-        .map(|s| MonthPoint {
-            month: s.format("%Y-%m").to_string(),
-            ..MonthPoint::default()
-        })
-        .collect();
-    // overdue[m] - overdue[m - 1]: items that became overdue at month m's end, less those
-    // that stopped being.
-    let mut change = vec![0i64; n + 1];
-    for x in facts.iter().filter(|x| x.standing != Standing::Withdrawn) {
-        let closed = x.standing == Standing::Closed;
-        if let Some(m) = x.found_on.and_then(month_of) {
-            points[m].found += 1;
+    let mut t = Trend::new(today, months);
+    for x in facts {
+        t.add(x);
+    }
+    t.finish()
+}
+
+/// The trend, counted one item at a time: each is open and overdue at the ends of a run
+/// of consecutive months, added as a difference.
+struct Trend {
+    starts: Vec<NaiveDate>,
+    ends: Vec<NaiveDate>,
+    points: Vec<MonthPoint>,
+    /// overdue[m] - overdue[m - 1]: items that became overdue at month m's end, less
+    /// those that stopped being.
+    change: Vec<i64>,
+}
+
+impl Trend {
+    fn new(today: NaiveDate, months: u32) -> Self {
+        let starts: Vec<NaiveDate> = (0..months)
+            .rev()
+            .map(|back| month_start(today, back))
+            .collect();
+        let ends: Vec<NaiveDate> = starts
+            .iter()
+            .map(|&start| {
+                let next = month_start(start + Duration::days(40), 0);
+                (next - Duration::days(1)).min(today)
+            })
+            .collect();
+        let points = starts
+            .iter()
+            .map(|s| MonthPoint {
+                month: s.format("%Y-%m").to_string(),
+                ..MonthPoint::default()
+            })
+            .collect();
+        let change = vec![0; starts.len() + 1];
+        Trend {
+            starts,
+            ends,
+            points,
+            change,
         }
-        if closed && let Some(m) = x.closed_on.and_then(month_of) {
-            points[m].closed += 1;
+    }
+
+    fn month_of(&self, d: NaiveDate) -> Option<usize> {
+        let m = self.ends.partition_point(|e| *e < d);
+        (m < self.starts.len() && d >= self.starts[m]).then_some(m)
+    }
+
+    fn add(&mut self, x: &Fact) {
+        if x.standing == Standing::Withdrawn {
+            return;
+        }
+        let closed = x.standing == Standing::Closed;
+        if let Some(m) = x.found_on.and_then(|d| self.month_of(d)) {
+            self.points[m].found += 1;
+        }
+        if closed && let Some(m) = x.closed_on.and_then(|d| self.month_of(d)) {
+            self.points[m].closed += 1;
         }
         let Some(deadline) = x.approved_deadline else {
-            continue;
+            return;
         };
+        let ends = &self.ends;
         // From the first month's end it existed at and was past its deadline …
         let existed = x.found_on.map_or(0, |f| ends.partition_point(|e| *e < f));
         let past_deadline = ends.partition_point(|e| *e <= deadline);
         let from = existed.max(past_deadline);
         // … until the first month's end it was closed by.
         let until = match (closed, x.closed_on) {
-            (false, _) => n,
+            (false, _) => ends.len(),
             (true, Some(c)) => ends.partition_point(|e| *e < c),
             (true, None) => 0,
         };
         if from < until {
-            change[from] += 1;
-            change[until] -= 1;
+            self.change[from] += 1;
+            self.change[until] -= 1;
         }
     }
-    let mut running = 0;
-    for (m, p) in points.iter_mut().enumerate() {
-        running += change[m];
-        p.overdue_at_end = running;
+
+    fn finish(mut self) -> Vec<MonthPoint> {
+        let mut running = 0;
+        for (m, p) in self.points.iter_mut().enumerate() {
+            running += self.change[m];
+            p.overdue_at_end = running;
+        }
+        self.points
     }
-    points
+}
+
+/// Everything the dashboard counts, in one pass over the facts: the totals, the figures
+/// of each district, unit, category, source and nature (indexed by their numbers), and
+/// the trend.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub totals: Figures,
+    pub by_district: Vec<Figures>,
+    pub by_unit: Vec<Figures>,
+    pub by_category: Vec<Figures>,
+    pub by_source: Vec<Figures>,
+    pub by_nature: Vec<Figures>,
+    pub trend: Vec<MonthPoint>,
+}
+
+pub fn tally<'a>(
+    facts: impl IntoIterator<Item = &'a Fact>,
+    today: NaiveDate,
+    months: u32,
+) -> Tally {
+    let day = Day::of(today);
+    let mut t = Tally::default();
+    let mut trend = Trend::new(today, months);
+    let bump = |groups: &mut Vec<Figures>, g: u32, x: &Fact| {
+        let g = g as usize;
+        if g >= groups.len() {
+            groups.resize(g + 1, Figures::default());
+        }
+        count(&mut groups[g], x, day);
+    };
+    for x in facts {
+        count(&mut t.totals, x, day);
+        bump(&mut t.by_district, x.district, x);
+        bump(&mut t.by_unit, x.unit, x);
+        bump(&mut t.by_category, x.category, x);
+        bump(&mut t.by_source, x.source, x);
+        bump(&mut t.by_nature, x.nature, x);
+        trend.add(x);
+    }
+    t.trend = trend.finish();
+    t
 }
 
 #[cfg(test)]
@@ -423,6 +497,18 @@ mod tests {
         // Only the rows kept and the one tied with the last were named, not "a".
         assert_eq!(asked.get(), 3);
         assert_eq!(split(&groups, "district", None, name).rows.len(), 4);
+    }
+
+    #[test]
+    fn the_tally_of_one_pass_equals_the_separate_counts() {
+        let today = d("2026-11-27").unwrap_or_default();
+        let facts = fixture();
+        let t = tally(&facts, today, 6);
+        assert_eq!(t.totals, figures(&facts, today));
+        assert_eq!(t.by_district, by_group(&facts, today, |x| x.district));
+        assert_eq!(t.by_unit, by_group(&facts, today, |x| x.unit));
+        assert_eq!(t.by_nature, by_group(&facts, today, |x| x.nature));
+        assert_eq!(t.trend, trend(&facts, today, 6));
     }
 
     #[test]

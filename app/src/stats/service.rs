@@ -2,7 +2,7 @@
 //! scope, the figures computed by `figures`, and snapshots frozen as they were.
 
 use super::facts::{self, Interner};
-use super::figures::{self, Fact};
+use super::figures;
 use super::{Dashboard, DashboardView, Figures, SnapshotInfo, Split, SplitRow, UNIT_ROWS};
 use crate::AppError;
 use crate::auth::{Role, Scope, SessionUser};
@@ -110,27 +110,22 @@ async fn compute(
     let categories = by_code(crate::ledger::service::list_entries(db, "category").await?);
     let sources = by_code(crate::ledger::service::list_entries(db, "source").await?);
     let store = facts::current(db).await?;
-    let scoped: Vec<Fact>;
-    let facts: &[Fact] = match &district {
-        None => &store.facts,
-        Some(d) => {
-            let n = store.districts.get(d);
-            scoped = store
-                .facts
-                .iter()
-                .filter(|f| Some(f.district) == n)
-                .copied()
-                .collect();
-            &scoped
-        }
-    };
+    let scope = district.as_ref().map(|d| store.districts.get(d));
+    let facts = store
+        .facts
+        .iter()
+        .filter(|f| scope.is_none_or(|n| n == Some(f.district)));
     let day = today(now);
     let (monday, sunday) = figures::week_of(day);
-    let by_district = figures::by_group(facts, day, |x| x.district);
-    let by_unit = figures::by_group(facts, day, |x| x.unit);
-    let by_category = figures::by_group(facts, day, |x| x.category);
-    let by_source = figures::by_group(facts, day, |x| x.source);
-    let by_nature = figures::by_group(facts, day, |x| x.nature);
+    let figures::Tally {
+        totals,
+        by_district,
+        by_unit,
+        by_category,
+        by_source,
+        by_nature,
+        trend,
+    } = figures::tally(facts, day, TREND_MONTHS);
     let present = |groups: &[Figures], names: &Interner| -> Vec<String> {
         groups
             .iter()
@@ -205,9 +200,9 @@ async fn compute(
         today: format_date(day),
         week_from: format_date(monday),
         week_to: format_date(sunday),
-        totals: figures::figures(facts, day),
+        totals,
         concentration: figures::concentration(&by_district),
-        trend: figures::trend(facts, day, TREND_MONTHS),
+        trend,
         splits: vec![by_district, by_unit, by_category, by_source, by_nature],
     })
 }

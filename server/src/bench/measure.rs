@@ -253,6 +253,8 @@ pub async fn in_process(
     ));
 
     eprintln!("measuring reminder ticks");
+    // As on a new day (a reused database was planned today already).
+    db.query("DELETE reminder_plan:state").await?.check()?;
     let first_tick = time(1, |_| async {
         app::reminders::service::tick(db, "bench", now)
             .await
