@@ -165,23 +165,23 @@ fn item(i: usize, sizes: Sizes, today: NaiveDate, now: DateTime<Utc>) -> Item {
     };
     let found = today - Duration::days(found_back as i64);
     let original = found + Duration::days(30 + (i % 150) as i64);
-    let approved = if i % 20 == 0 {
+    let approved = if i.is_multiple_of(20) {
         original + Duration::days(30)
     } else {
         original
     };
     let closed_on = (status == "closed").then(|| {
-        let late = (i % 10 == 0) as i64 * 15;
+        let late = i64::from(i.is_multiple_of(10)) * 15;
         (original - Duration::days(((i * 13) % 25) as i64) + Duration::days(late))
             .clamp(found, today)
     });
-    let source = if i % 10 == 0 {
+    let source = if i.is_multiple_of(10) {
         EXPORT_SOURCE
     } else {
         OTHER_SOURCES[(i / 10) % OTHER_SOURCES.len()]
     };
     let category = CATEGORIES[(i / 3) % CATEGORIES.len()];
-    let policy = i % 9 == 0;
+    let policy = i.is_multiple_of(9);
     let words = if i % 1000 == 7 {
         SEARCH_WORDS
     } else {

@@ -340,7 +340,9 @@ mod tests {
 Requests/sec:  12345.67
 Transfer/sec:    100.00MB
 ";
-        let load = parse_wrk(report).expect("parsed");
+        let Some(load) = parse_wrk(report) else {
+            panic!("the report was not understood");
+        };
         assert!((load.requests_per_second - 12345.67).abs() < 0.01);
         assert_eq!(load.p99, Duration::from_micros(12_340));
         assert_eq!(load.errors, 7);

@@ -273,7 +273,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
         ));
         figures.push(Figure::check(
             "  rendered page / bare handler",
-            format!("{:.0}%", ratio * 100.0),
+            format!("{:.2}%", ratio * 100.0),
             "≥ 40%",
             ratio >= 0.4 && page.errors == 0,
         ));
