@@ -109,7 +109,7 @@ pub async fn export_ledger(
     let by_scan = format!(
         "SELECT {FIELDS} FROM item WHERE {condition} AND number > $after ORDER BY number LIMIT {BATCH}"
     );
-    let mut batches = chosen.map(|(_, ids)| ids.into_iter().collect::<Vec<_>>());
+    let mut batches = chosen.map(|(_, ids)| ids);
     let mut next = 0;
     let mut after = String::new();
     let mut written: usize = 0;
