@@ -65,10 +65,12 @@ pub enum Field {
     ChannelTemplate,
     QuietHours,
     PushSubscription,
+    CurrentPassword,
+    ConfirmPassword,
 }
 
 impl Field {
-    pub const ALL: [Field; 52] = [
+    pub const ALL: [Field; 54] = [
         Field::Username,
         Field::Password,
         Field::DisplayName,
@@ -121,6 +123,8 @@ impl Field {
         Field::ChannelTemplate,
         Field::QuietHours,
         Field::PushSubscription,
+        Field::CurrentPassword,
+        Field::ConfirmPassword,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -177,6 +181,8 @@ impl Field {
             Field::ChannelTemplate => "channel_template",
             Field::QuietHours => "quiet_hours",
             Field::PushSubscription => "push_subscription",
+            Field::CurrentPassword => "current_password",
+            Field::ConfirmPassword => "confirm_password",
         }
     }
 
@@ -206,6 +212,10 @@ pub enum Problem {
     },
     /// An uploaded file of a kind not accepted (judged from its content).
     FileType,
+    /// A value that does not match what it is checked against (a current password).
+    Wrong,
+    /// Two entries that should be the same are not (a new password typed twice).
+    Mismatch,
 }
 
 /// A problem with one input of a many-input form: the input's name and what is wrong.
@@ -236,6 +246,8 @@ impl Problem {
             Problem::NotLater => "not_later",
             Problem::FileTooLarge { .. } => "file_too_large",
             Problem::FileType => "file_type",
+            Problem::Wrong => "wrong",
+            Problem::Mismatch => "mismatch",
         }
     }
 }
@@ -279,6 +291,8 @@ pub fn decode_problems(s: &str) -> Vec<InputProblem> {
                 "too_short" => Problem::TooShort { min: n()? },
                 "file_too_large" => Problem::FileTooLarge { max_mb: n()? },
                 "file_type" => Problem::FileType,
+                "wrong" => Problem::Wrong,
+                "mismatch" => Problem::Mismatch,
                 "taken" => Problem::Taken,
                 "invalid" => Problem::Invalid,
                 _ => return None,
@@ -378,6 +392,8 @@ impl AppError {
                         q.push(("limit", max_mb.to_string()));
                     }
                     Problem::FileType => q.push(("problem", "file_type".into())),
+                    Problem::Wrong => q.push(("problem", "wrong".into())),
+                    Problem::Mismatch => q.push(("problem", "mismatch".into())),
                 }
                 q
             }
@@ -412,6 +428,8 @@ impl AppError {
                     "not_later" => Problem::NotLater,
                     "file_too_large" => Problem::FileTooLarge { max_mb: limit()? },
                     "file_type" => Problem::FileType,
+                    "wrong" => Problem::Wrong,
+                    "mismatch" => Problem::Mismatch,
                     _ => return None,
                 };
                 AppError::Validation { field, problem }

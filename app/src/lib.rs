@@ -22,6 +22,7 @@ pub mod home;
 pub mod ledger;
 pub mod org;
 pub mod reminders;
+pub mod security;
 pub mod stats;
 pub mod ui;
 #[cfg(feature = "ssr")]

@@ -4,8 +4,10 @@
 
 use app::AppError;
 use app::admin::NewUser;
-use app::admin::service::{create_user, list_users, reset_password};
-use app::auth::service::{SessionState, resolve_session, set_locale, sign_in, sign_out};
+use app::admin::service::{create_account, create_user, list_users, reset_password};
+use app::auth::service::{
+    SessionState, change_password, resolve_session, set_locale, sign_in, sign_out,
+};
 use app::auth::{Role, Scope};
 use app::db::{Db, connect_in_memory};
 use app::error::{Field, Problem};
@@ -25,7 +27,8 @@ async fn db() -> Db {
     }
 }
 
-/// A district, a unit in it, and a unit head of that unit with `password`.
+/// A district, a unit in it, and a unit head of that unit with `password`, which they
+/// chose themselves.
 async fn unit_head(db: &Db, username: &str, password: &str) -> (String, String) {
     let district = create_district(db, "HL", "海陵区", "Hailing")
         .await
@@ -33,7 +36,7 @@ async fn unit_head(db: &Db, username: &str, password: &str) -> (String, String) 
     let unit = create_unit(db, &district, "海陵区教育局")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    create_user(
+    create_account(
         db,
         &NewUser {
             username: username.into(),
@@ -43,6 +46,7 @@ async fn unit_head(db: &Db, username: &str, password: &str) -> (String, String) 
             unit: unit.clone(),
             ..Default::default()
         },
+        false,
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
@@ -226,9 +230,110 @@ async fn a_password_reset_unlocks_and_signs_out_everywhere() {
         resolve_session(&db, &signed.token, t0()).await,
         Ok(SessionState::Absent)
     );
-    assert!(sign_in(&db, "zhou", "new-password-9", t0()).await.is_ok());
+    let again = sign_in(&db, "zhou", "new-password-9", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The administrator knows this password: the user must choose their own.
+    assert!(again.must_change_password);
+    assert!(matches!(
+        resolve_session(&db, &again.token, t0()).await,
+        Ok(SessionState::MustChangePassword(_))
+    ));
     assert_eq!(
         sign_in(&db, "zhou", "taizhou2026", t0()).await.err(),
+        Some(AppError::BadCredentials)
+    );
+}
+
+#[tokio::test]
+async fn an_account_the_administrator_made_must_choose_its_own_password_first() {
+    let db = db().await;
+    let district = create_district(&db, "HL", "海陵区", "Hailing")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let unit = create_unit(&db, &district, "海陵区教育局")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = create_user(
+        &db,
+        &NewUser {
+            username: "liming".into(),
+            display_name: "李明".into(),
+            password: "Given-by-admin-1".into(),
+            role: "unit_head".into(),
+            unit,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let phone = sign_in(&db, "liming", "Given-by-admin-1", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let laptop = sign_in(&db, "liming", "Given-by-admin-1", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(phone.must_change_password);
+    assert_eq!(
+        resolve_session(&db, &phone.token, t0()).await,
+        Ok(SessionState::MustChangePassword(phone.user.clone()))
+    );
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let (db, id, token) = (db.clone(), id.clone(), phone.token.clone());
+        async move { change_password(&db, &id, Some(&token), current, new, confirm).await }
+    };
+    // Each wrong input is named, and nothing changes.
+    assert_eq!(
+        change("", "Mine-own-pass-2", "Mine-own-pass-2").await,
+        Err(AppError::invalid(Field::CurrentPassword, Problem::Required))
+    );
+    assert_eq!(
+        change("Wrong-pass-1", "Mine-own-pass-2", "Mine-own-pass-2").await,
+        Err(AppError::invalid(Field::CurrentPassword, Problem::Wrong))
+    );
+    assert_eq!(
+        change("Given-by-admin-1", "short1", "short1").await,
+        Err(AppError::invalid(
+            Field::NewPassword,
+            Problem::TooShort { min: 8 }
+        ))
+    );
+    assert_eq!(
+        change("Given-by-admin-1", "onlyletters", "onlyletters").await,
+        Err(AppError::invalid(Field::NewPassword, Problem::Invalid))
+    );
+    assert_eq!(
+        change("Given-by-admin-1", "Mine-own-pass-2", "Mine-own-pass-3").await,
+        Err(AppError::invalid(Field::ConfirmPassword, Problem::Mismatch))
+    );
+    assert_eq!(
+        change("Given-by-admin-1", "Given-by-admin-1", "Given-by-admin-1").await,
+        Err(AppError::invalid(Field::NewPassword, Problem::Taken))
+    );
+    assert!(matches!(
+        resolve_session(&db, &laptop.token, t0()).await,
+        Ok(SessionState::MustChangePassword(_))
+    ));
+    assert_eq!(
+        change("Given-by-admin-1", "Mine-own-pass-2", "Mine-own-pass-2").await,
+        Ok(())
+    );
+    // This phone goes on, now free; the other device must sign in again.
+    assert_eq!(
+        resolve_session(&db, &phone.token, t0()).await,
+        Ok(SessionState::Live(phone.user.clone()))
+    );
+    assert_eq!(
+        resolve_session(&db, &laptop.token, t0()).await,
+        Ok(SessionState::Absent)
+    );
+    assert!(
+        sign_in(&db, "liming", "Mine-own-pass-2", t0())
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        sign_in(&db, "liming", "Given-by-admin-1", t0()).await.err(),
         Some(AppError::BadCredentials)
     );
 }

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod config;
 pub mod pwa;
 pub mod resilience;
+pub mod security;
 pub mod session;
 
 use app::db::Db;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Settings,
     pub leptos_options: LeptosOptions,
+    /// The rate limits of this process.
+    pub limits: std::sync::Arc<security::Limits>,
 }
 
 /// The whole HTTP application: pages, server functions, static files, 404s.
@@ -104,6 +107,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
+        // Inside the session middleware: the guard needs the signed-in user.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::session_middleware,
@@ -115,6 +123,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(
             resilience::retry_page_after_panic,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         // Added after the layers, so none of them wraps it.
         .route(BARE_PATH, get(bare))

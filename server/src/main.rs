@@ -115,7 +115,8 @@ async fn create_admin(
         role: app::auth::Role::Administrator.as_str().into(),
         ..Default::default()
     };
-    match app::admin::service::create_user(db, &input).await {
+    // The person who typed the password is its user: no forced change.
+    match app::admin::service::create_account(db, &input, false).await {
         Ok(id) => {
             // The name to sign in with, as stored (trimmed, lower-case).
             let username =
@@ -156,6 +157,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
             files_dir: options.files_dir()?,
         },
         leptos_options,
+        limits: Default::default(),
     };
     // The VAPID key pair is made on first start and kept in the database.
     let outbound = app::reminders::dispatch::Outbound::new(
@@ -176,9 +178,12 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     tracing::info!("listening on http://{}", options.listen);
-    axum::serve(listener, router(state).into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -41,6 +41,30 @@ fn choose_locale(req: &mut Request) {
     }
 }
 
+/// What a user whose password an administrator set may reach before choosing their own.
+fn open_before_password_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/password" | "/api/change_password" | "/api/sign_out" | "/api/set_language" | "/offline"
+    )
+}
+
+/// Everything else sends them to the password page: pages and plain form posts by a
+/// redirect, script calls by a 403 (the server functions would refuse them anyway).
+fn password_first(req: &Request) -> Response {
+    let is_page = req.method() == axum::http::Method::GET;
+    let is_form = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if is_page || is_form {
+        Redirect::to("/password?required=1").into_response()
+    } else {
+        axum::http::StatusCode::FORBIDDEN.into_response()
+    }
+}
+
 pub async fn session_middleware(
     State(state): State<AppState>,
     mut req: Request,
@@ -55,6 +79,12 @@ pub async fn session_middleware(
     if let Some(token) = cookie(&req, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         match resolve_session(&state.db, &token, chrono::Utc::now()).await {
             Ok(SessionState::Live(user)) => {
+                req.extensions_mut().insert(user);
+            }
+            Ok(SessionState::MustChangePassword(user)) => {
+                if !open_before_password_change(&path) {
+                    return password_first(&req);
+                }
                 req.extensions_mut().insert(user);
             }
             Ok(SessionState::Expired) => expired = true,
@@ -80,7 +110,7 @@ pub async fn session_middleware(
 
 #[cfg(test)]
 mod tests {
-    use super::needs_sign_in;
+    use super::{needs_sign_in, open_before_password_change};
 
     #[test]
     fn pages_need_sign_in_and_assets_do_not() {
@@ -93,5 +123,20 @@ mod tests {
         assert!(!needs_sign_in("/sw.js"));
         assert!(!needs_sign_in("/manifest.webmanifest"));
         assert!(!needs_sign_in("/api/sign_in"));
+    }
+
+    #[test]
+    fn before_choosing_a_password_only_the_way_there_is_open() {
+        for open in [
+            "/password",
+            "/api/change_password",
+            "/api/sign_out",
+            "/api/set_language",
+        ] {
+            assert!(open_before_password_change(open), "{open}");
+        }
+        for shut in ["/", "/items", "/api/list_items", "/admin/users", "/files/1"] {
+            assert!(!open_before_password_change(shut), "{shut}");
+        }
     }
 }

@@ -57,6 +57,7 @@ async fn spawn_app() -> TestApp {
             files_dir: std::env::temp_dir().join("rectify-http-tests"),
         },
         leptos_options,
+        limits: Default::default(),
     });
     TestApp { router, db }
 }
@@ -121,6 +122,7 @@ impl TestApp {
         let mut req = Request::post(path)
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:3000")
             .header(header::REFERER, format!("http://127.0.0.1:3000{from}"))
             .header(header::COOKIE, cookie);
         for (k, v) in extra {
@@ -448,6 +450,8 @@ impl TestApp {
     ) -> Reply {
         let req = Request::post(path)
             .header(header::CONTENT_TYPE, content_type)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
             .header(header::COOKIE, cookie)
             .body(Body::from(body))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -635,5 +639,406 @@ async fn the_ledger_forms_work_without_javascript_and_evidence_stays_in_scope() 
     assert_eq!(
         app.get(&format!("/files/{file}"), "").await.location(),
         "/login"
+    );
+}
+
+fn header_of<'a>(reply: &'a Reply, name: &str) -> &'a str {
+    reply
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn security_log(app: &TestApp) -> Vec<app::security::SecurityEvent> {
+    app::security::service::list(&app.db, None, 0)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every response says how it may be used; a page's policy allows only its own scripts,
+/// the inline hydration script by this response's nonce, and no other host.
+#[tokio::test]
+async fn responses_carry_the_security_headers_and_pages_a_policy_with_their_nonce() {
+    let app = spawn_app().await;
+    let page = app.get("/login", "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let policy = header_of(&page, "content-security-policy");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {policy}"));
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
+    for part in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(policy.contains(part), "{part} in {policy}");
+    }
+    assert!(!policy.contains("http"), "no other host: {policy}");
+    // A second response has a nonce of its own.
+    let again = app.get("/login", "").await;
+    assert_ne!(header_of(&again, "content-security-policy"), policy);
+    for reply in [
+        &page,
+        &app.get("/manifest.webmanifest", "").await,
+        &app.get("/", "").await,
+    ] {
+        assert_eq!(header_of(reply, "x-content-type-options"), "nosniff");
+        assert_eq!(header_of(reply, "referrer-policy"), "same-origin");
+        assert_eq!(header_of(reply, "x-frame-options"), "DENY");
+        assert!(header_of(reply, "content-security-policy").contains("frame-ancestors 'none'"));
+        assert_eq!(
+            header_of(reply, "strict-transport-security"),
+            "",
+            "not over TLS"
+        );
+    }
+    let tls = app
+        .send(
+            Request::get("/login")
+                .header("x-forwarded-proto", "https")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert!(header_of(&tls, "strict-transport-security").starts_with("max-age=31536000"));
+}
+
+/// A form on another site cannot act for a signed-in user: the post is refused, nothing
+/// changes, and the refusal is in the security log.
+#[tokio::test]
+async fn a_post_from_another_site_is_refused_and_logged() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("admin").await;
+    let form = "code=XS&name=%E8%B7%A8%E7%AB%99&name_en=";
+    for (origin, referer) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (None, Some("https://evil.example/page")),
+        (None, None),
+    ] {
+        let mut req = Request::post("/api/create_district")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &cookie);
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(r) = referer {
+            req = req.header(header::REFERER, r);
+        }
+        let reply = app
+            .send(req.body(Body::from(form)).unwrap_or_else(|e| panic!("{e}")))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{origin:?} {referer:?}"
+        );
+    }
+    let districts = app::org::service::list_districts(&app.db)
+        .await
+        .unwrap_or_default();
+    assert!(districts.iter().all(|d| d.code != "XS"));
+    let log = security_log(&app).await;
+    let cross: Vec<_> = log
+        .iter()
+        .filter(|e| e.kind == app::security::SecurityKind::Refused && e.detail == "cross_site")
+        .collect();
+    assert_eq!(cross.len(), 4);
+    assert!(cross.iter().all(|e| e.username.as_deref() == Some("admin")
+        && e.path == "/api/create_district"
+        && e.status == 403));
+    // From our own page, the same post goes through.
+    let ok = app
+        .post_form(
+            "/api/create_district",
+            &[("code", "XS"), ("name", "跨站"), ("name_en", "")],
+            &cookie,
+            "/admin/districts",
+        )
+        .await;
+    assert!(
+        ok.location().starts_with("/admin/districts?saved=1"),
+        "{}",
+        ok.location()
+    );
+}
+
+/// One address that keeps failing to sign in must wait, even with a right password;
+/// the refusal is in the user's language.
+#[tokio::test]
+async fn failed_sign_ins_from_one_address_are_limited() {
+    let app = spawn_app().await;
+    let (limit, _) = server::security::SIGN_IN_FAILURES;
+    for i in 0..limit {
+        let reply = app
+            .post_form(
+                "/api/sign_in",
+                &[
+                    ("username", &format!("nobody{i}")),
+                    ("password", "Wrong-pass-1"),
+                ],
+                "",
+                "/login",
+            )
+            .await;
+        assert!(
+            reply.location().starts_with("/login?error=bad_credentials"),
+            "attempt {i}: {}",
+            reply.location()
+        );
+    }
+    let password = app.demo_password("unithead").await;
+    let reply = app
+        .post_form(
+            "/api/sign_in",
+            &[("username", "unithead"), ("password", &password)],
+            "",
+            "/login",
+        )
+        .await;
+    assert_eq!(reply.location(), "/login?error=rate_limited");
+    assert!(reply.cookie("rectify_session").is_none());
+    let page = app.get(reply.location(), "").await;
+    assert!(page.body.contains("操作过于频繁"), "the reason, in Chinese");
+    let log = security_log(&app).await;
+    let failed = log
+        .iter()
+        .filter(|e| e.kind == app::security::SecurityKind::SignInFailed)
+        .count();
+    assert_eq!(failed, limit as usize);
+    assert!(log.iter().any(|e| e.detail == "rate_limited"));
+}
+
+/// Sign-ins, failures, refusals and the administrator's changes are logged (passwords
+/// never), the administrator reads them, no one else can, and no one can edit them.
+#[tokio::test]
+async fn the_security_log_keeps_who_did_what_and_cannot_be_changed() {
+    let app = spawn_app().await;
+    let _ = app
+        .post_form(
+            "/api/sign_in",
+            &[("username", "unithead"), ("password", "Not-it-123")],
+            "",
+            "/login",
+        )
+        .await;
+    let head = app.sign_in("unithead").await;
+    let refused = app
+        .post_form(
+            "/api/create_district",
+            &[("code", "ZZ"), ("name", "假地区"), ("name_en", "")],
+            &head,
+            "/",
+        )
+        .await;
+    assert!(refused.location().contains("error=forbidden"));
+    assert_eq!(
+        app.get("/admin/security", &head).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.sign_in("admin").await;
+    let units = app::org::service::list_units(&app.db, None)
+        .await
+        .unwrap_or_default();
+    let unit = units.first().map(|u| u.id.clone()).unwrap_or_default();
+    let created = app
+        .post_form(
+            "/api/create_user",
+            &[
+                ("user[username]", "newhead"),
+                ("user[display_name]", "新负责人"),
+                ("user[phone]", ""),
+                ("user[password]", "Admin-given-9"),
+                ("user[role]", "unit_head"),
+                ("user[district]", ""),
+                ("user[unit]", &unit),
+                ("user[partner]", ""),
+            ],
+            &admin,
+            "/admin/users",
+        )
+        .await;
+    assert!(
+        created.location().contains("saved=1"),
+        "{}",
+        created.location()
+    );
+    let log = security_log(&app).await;
+    let kinds: Vec<_> = log
+        .iter()
+        .map(|e| (e.kind, e.username.clone().unwrap_or_default()))
+        .collect();
+    use app::security::SecurityKind as K;
+    for expected in [
+        (K::SignInFailed, "unithead"),
+        (K::SignIn, "unithead"),
+        (K::Refused, "unithead"),
+        (K::SignIn, "admin"),
+        (K::AdminAction, "admin"),
+    ] {
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, u)| *k == expected.0 && u == expected.1),
+            "{expected:?} in {kinds:?}"
+        );
+    }
+    let action = log
+        .iter()
+        .find(|e| e.kind == K::AdminAction)
+        .map(|e| e.detail.clone());
+    let action = action.unwrap_or_default();
+    assert!(action.starts_with("create_user: "), "{action}");
+    assert!(action.contains("user[username]=newhead"), "{action}");
+    assert!(
+        !action.contains("Admin-given-9"),
+        "no password in the log: {action}"
+    );
+    assert!(log.iter().all(|e| !e.detail.contains("Not-it-123")));
+    // The administrator's page shows them, newest first.
+    let page = app.get("/admin/security", &admin).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("安全日志") && page.body.contains("管理员操作"));
+    let filtered = app.get("/admin/security?kind=sign_in_failed", &admin).await;
+    assert!(
+        filtered.body.contains("登录失败") && !filtered.body.contains("data-kind=\"admin_action\"")
+    );
+    // Append-only: no entry can be edited, none younger than the retention deleted.
+    for statement in [
+        "UPDATE security_event SET detail = 'nothing happened'",
+        "DELETE security_event",
+    ] {
+        let result = app.db.query(statement).await.and_then(|r| r.check());
+        assert!(result.is_err(), "{statement} must fail");
+    }
+    assert_eq!(security_log(&app).await, log);
+    assert_eq!(
+        app::security::service::purge_expired(&app.db, chrono::Utc::now()).await,
+        Ok(0)
+    );
+}
+
+/// An account the administrator made (or reset) reaches nothing but the password page
+/// until its user has chosen their own password.
+#[tokio::test]
+async fn an_account_the_administrator_made_chooses_its_password_first() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let units = app::org::service::list_units(&app.db, None)
+        .await
+        .unwrap_or_default();
+    let unit = units.first().map(|u| u.id.clone()).unwrap_or_default();
+    let created = app
+        .post_form(
+            "/api/create_user",
+            &[
+                ("user[username]", "fresh"),
+                ("user[display_name]", "新用户"),
+                ("user[phone]", ""),
+                ("user[password]", "Admin-given-9"),
+                ("user[role]", "unit_head"),
+                ("user[district]", ""),
+                ("user[unit]", &unit),
+                ("user[partner]", ""),
+            ],
+            &admin,
+            "/admin/users",
+        )
+        .await;
+    assert!(
+        created.location().contains("saved=1"),
+        "{}",
+        created.location()
+    );
+    let reply = app
+        .post_form(
+            "/api/sign_in",
+            &[("username", "fresh"), ("password", "Admin-given-9")],
+            "",
+            "/login",
+        )
+        .await;
+    let cookie = reply
+        .cookie("rectify_session")
+        .map(|c| c.split(';').next().unwrap_or_default().to_string())
+        .unwrap_or_else(|| panic!("signed in"));
+    for page in ["/", "/ledger", "/me", "/inbox"] {
+        assert_eq!(
+            app.get(page, &cookie).await.location(),
+            "/password?required=1",
+            "{page}"
+        );
+    }
+    let form = app.get("/password?required=1", &cookie).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("请先设置只有您自己知道的新密码"));
+    // A script's call gets a refusal, not data.
+    let call = app
+        .send(
+            Request::post("/api/ledger_page")
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::ORIGIN, "http://127.0.0.1:3000")
+                .header(header::ACCEPT, "application/json")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(call.status, StatusCode::FORBIDDEN, "{}", call.body);
+    let wrong = app
+        .post_form(
+            "/api/change_password",
+            &[
+                ("current_password", "Admin-given-9"),
+                ("new_password", "My-own-pass-7"),
+                ("confirm_password", "My-own-pass-8"),
+            ],
+            &cookie,
+            "/password",
+        )
+        .await;
+    assert!(
+        wrong
+            .location()
+            .starts_with("/password?error=invalid&field=confirm_password&problem=mismatch"),
+        "{}",
+        wrong.location()
+    );
+    let done = app
+        .post_form(
+            "/api/change_password",
+            &[
+                ("current_password", "Admin-given-9"),
+                ("new_password", "My-own-pass-7"),
+                ("confirm_password", "My-own-pass-7"),
+            ],
+            &cookie,
+            "/password",
+        )
+        .await;
+    assert_eq!(done.location(), "/me?password_changed=1");
+    let me = app.get("/me?password_changed=1", &cookie).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(me.body.contains("密码已修改"));
+    assert_eq!(app.get("/", &cookie).await.status, StatusCode::OK);
+    assert!(
+        security_log(&app)
+            .await
+            .iter()
+            .any(|e| e.kind == app::security::SecurityKind::PasswordChanged
+                && e.username.as_deref() == Some("fresh"))
     );
 }

@@ -62,8 +62,20 @@ pub async fn username_taken(db: &Db, username: &str) -> Result<bool, AppError> {
     Ok(found.is_some())
 }
 
-/// Create an account after checking every field; nothing is written if any is wrong.
+/// The administrator creates an account after checking every field; nothing is written
+/// if any is wrong. The user must choose their own password at their first sign-in.
 pub async fn create_user(db: &Db, input: &NewUser) -> Result<String, AppError> {
+    create_account(db, input, true).await
+}
+
+/// Create an account; `must_change_password` is false only where the person who typed
+/// the password is its user (the command line's first administrator) or the password is
+/// public anyway (the demo's accounts).
+pub async fn create_account(
+    db: &Db,
+    input: &NewUser,
+    must_change_password: bool,
+) -> Result<String, AppError> {
     let username = rules::new_username(&input.username)?;
     let display_name = rules::required_text(
         Field::DisplayName,
@@ -121,7 +133,8 @@ pub async fn create_user(db: &Db, input: &NewUser) -> Result<String, AppError> {
         .query(
             "CREATE ONLY user SET username = $username, display_name = $display_name, phone = $phone,
                 password_hash = $hash, role = $role, scope_district = $district, scope_unit = $unit,
-                scope_partner = $partner, locale = 'zh', failed_attempts = 0, created_at = time::now()
+                scope_partner = $partner, locale = 'zh', failed_attempts = 0, created_at = time::now(),
+                must_change_password = $must_change
              RETURN VALUE id",
         )
         .bind(("username", username))
@@ -132,6 +145,7 @@ pub async fn create_user(db: &Db, input: &NewUser) -> Result<String, AppError> {
         .bind(("district", district))
         .bind(("unit", unit))
         .bind(("partner", partner))
+        .bind(("must_change", must_change_password))
         .await?
         .check()
         .map_err(|e| {
@@ -147,7 +161,8 @@ pub async fn create_user(db: &Db, input: &NewUser) -> Result<String, AppError> {
         .ok_or_else(|| AppError::internal("user not created"))
 }
 
-/// Set a new password, lift any lock and end the user's sessions.
+/// Set a new password, lift any lock and end the user's sessions. The user must choose
+/// their own password at their next sign-in.
 pub async fn reset_password(db: &Db, user_id: &str, new_password: &str) -> Result<(), AppError> {
     if user_id.trim().is_empty() {
         return Err(AppError::invalid(Field::User, Problem::Required));
@@ -160,7 +175,8 @@ pub async fn reset_password(db: &Db, user_id: &str, new_password: &str) -> Resul
     let hash = hash_password(password).await?;
     db.query(
         "BEGIN TRANSACTION;
-         UPDATE $id SET password_hash = $hash, failed_attempts = 0, locked_until = NONE;
+         UPDATE $id SET password_hash = $hash, failed_attempts = 0, locked_until = NONE,
+             must_change_password = true;
          DELETE session WHERE user = $id;
          COMMIT TRANSACTION;",
     )

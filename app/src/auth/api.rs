@@ -66,3 +66,36 @@ pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
     }
     crate::demo::accounts(&web::db()?).await
 }
+
+/// The user chooses a new password (at the first sign-in of an account an administrator
+/// created or reset, or whenever they like from their account page).
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::service::{self, SESSION_COOKIE};
+    use crate::web;
+    let result = async {
+        let user = super::require_user()?;
+        let token = web::request_cookie(SESSION_COOKIE);
+        service::change_password(
+            &web::db()?,
+            &user.id,
+            token.as_deref(),
+            &current_password,
+            &new_password,
+            &confirm_password,
+        )
+        .await
+    }
+    .await;
+    web::finish_form(
+        result,
+        "/me",
+        &[("password_changed", "1".into())],
+        "/password",
+        &[],
+    )
+}

@@ -112,9 +112,44 @@ pub fn AccountPage() -> impl IntoView {
                 <dt>{t!(i18n, account.language)}</dt>
                 <dd>{t!(i18n, account.language_current)} " " <LanguageSwitch /></dd>
             </dl>
+            <SuccessNotice flag="password_changed">{move || t!(i18n, account.password_changed)}</SuccessNotice>
+            <p><a class="button secondary" href="/password">{t!(i18n, account.change_password)}</a></p>
             {(user.role != super::Role::Administrator).then(|| view! { <crate::reminders::push_settings::PushSection /> })}
             <SignOutButton />
         </AppFrame>
+    }
+    .into_any()
+}
+
+/// Choose a new password. The session middleware sends here every page of a user whose
+/// password an administrator set (`?required=1`), until they have chosen their own.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(user) = super::current_user() else {
+        return view! { <PageError error=crate::AppError::NotSignedIn /> }.into_any();
+    };
+    let required = !query_value("required").is_empty();
+    view! {
+        <div class="login-screen">
+            <main id="main" class="card login-card stack">
+            <h1>{t!(i18n, account.change_password)}</h1>
+            <p class="mono hint">{user.username}</p>
+            {required.then(|| view! { <p class="notice" role="status" data-testid="password-required">{t!(i18n, account.must_change)}</p> })}
+            <ErrorNotice />
+            <form method="post" action=super::api::ChangePassword::PATH class="stack" data-testid="change-password">
+                <label><span>{t!(i18n, fields.current_password)}</span>
+                    <input name="current_password" type="password" autocomplete="current-password" maxlength="128" required /></label>
+                <label><span>{t!(i18n, fields.new_password)}</span>
+                    <input name="new_password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required /></label>
+                <p class="hint">{t!(i18n, account.password_rule)}</p>
+                <label><span>{t!(i18n, fields.confirm_password)}</span>
+                    <input name="confirm_password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required /></label>
+                <button type="submit" class="button primary">{t!(i18n, account.save_password)}</button>
+            </form>
+            <SignOutButton />
+            </main>
+        </div>
     }
     .into_any()
 }

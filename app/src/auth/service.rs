@@ -21,6 +21,7 @@ struct Credentials {
     password_hash: String,
     locked_until: Option<DateTime<Utc>>,
     locale: String,
+    must_change_password: bool,
 }
 
 /// A successful sign-in: the token for the cookie, who it is, and their language.
@@ -28,6 +29,8 @@ pub struct SignedIn {
     pub token: String,
     pub user: SessionUser,
     pub locale: String,
+    /// An administrator created or reset the account: the user must choose a password.
+    pub must_change_password: bool,
 }
 
 pub async fn hash_password(password: String) -> Result<String, AppError> {
@@ -87,7 +90,7 @@ pub async fn sign_in(
     let username = rules::sign_in_username(username)?;
     let password = rules::sign_in_password(password)?;
     let found: Option<Credentials> = db
-        .query("SELECT id, password_hash, locked_until, locale FROM user WHERE username = $username LIMIT 1")
+        .query("SELECT id, password_hash, locked_until, locale, must_change_password FROM user WHERE username = $username LIMIT 1")
         .bind(("username", username))
         .await?
         .check()?
@@ -122,6 +125,7 @@ pub async fn sign_in(
         token,
         user,
         locale: cred.locale,
+        must_change_password: cred.must_change_password,
     })
 }
 
@@ -160,6 +164,9 @@ pub enum SessionState {
     /// Known, but idle for longer than the timeout: it has been deleted.
     Expired,
     Live(SessionUser),
+    /// Signed in, but an administrator set the password: until the user chooses their
+    /// own, only the password page, the language and sign-out are open to them.
+    MustChangePassword(SessionUser),
 }
 
 #[derive(SurrealValue)]
@@ -195,8 +202,9 @@ pub async fn resolve_session(
             .await?
             .check()?;
     }
-    Ok(match load_session_user(db, &row.user).await? {
-        Some(user) => SessionState::Live(user),
+    Ok(match load_user_and_flag(db, &row.user).await? {
+        Some((user, true)) => SessionState::MustChangePassword(user),
+        Some((user, false)) => SessionState::Live(user),
         None => SessionState::Absent,
     })
 }
@@ -235,16 +243,25 @@ struct UserRow {
     unit_district_name: Option<String>,
     scope_district: Option<RecordId>,
     district_name: Option<String>,
+    must_change_password: bool,
 }
 
 /// The user with the names of their scope, as pages and server functions see them.
 pub async fn load_session_user(db: &Db, id: &RecordId) -> Result<Option<SessionUser>, AppError> {
+    Ok(load_user_and_flag(db, id).await?.map(|(user, _)| user))
+}
+
+/// The user, and whether they must change their password first.
+async fn load_user_and_flag(
+    db: &Db,
+    id: &RecordId,
+) -> Result<Option<(SessionUser, bool)>, AppError> {
     let row: Option<UserRow> = db
         .query(
             "SELECT id, username, display_name, role, scope_partner,
                 scope_unit, scope_unit.name AS unit_name,
                 scope_unit.district AS unit_district, scope_unit.district.name AS unit_district_name,
-                scope_district, scope_district.name AS district_name
+                scope_district, scope_district.name AS district_name, must_change_password
              FROM ONLY $id",
         )
         .bind(("id", id.clone()))
@@ -301,11 +318,65 @@ pub async fn load_session_user(db: &Db, id: &RecordId) -> Result<Option<SessionU
             }
         }
     };
-    Ok(Some(SessionUser {
-        id: key_of(&row.id),
-        username: row.username,
-        display_name: row.display_name,
-        role,
-        scope,
-    }))
+    Ok(Some((
+        SessionUser {
+            id: key_of(&row.id),
+            username: row.username,
+            display_name: row.display_name,
+            role,
+            scope,
+        },
+        row.must_change_password,
+    )))
+}
+
+/// The user changes their own password: the current one must be right, the new one must
+/// follow the policy, be typed the same twice and differ from the current one. Clears
+/// "must change" and ends the user's other sessions (a password someone else knew stops
+/// working everywhere). Nothing is written when anything is wrong.
+pub async fn change_password(
+    db: &Db,
+    user_id: &str,
+    keep_token: Option<&str>,
+    current: &str,
+    new_password: &str,
+    confirm: &str,
+) -> Result<(), AppError> {
+    use crate::error::{Field, Problem};
+    if current.is_empty() {
+        return Err(AppError::invalid(Field::CurrentPassword, Problem::Required));
+    }
+    let password = rules::new_password(Field::NewPassword, new_password)?;
+    if confirm != new_password {
+        return Err(AppError::invalid(Field::ConfirmPassword, Problem::Mismatch));
+    }
+    let id = crate::db::record("user", user_id);
+    let hash: Option<String> = db
+        .query("SELECT VALUE password_hash FROM ONLY $id")
+        .bind(("id", id.clone()))
+        .await?
+        .check()?
+        .take(0)?;
+    let Some(hash) = hash else {
+        return Err(AppError::NotFound);
+    };
+    if !verify_password(current.to_string(), hash).await? {
+        return Err(AppError::invalid(Field::CurrentPassword, Problem::Wrong));
+    }
+    if password == current {
+        return Err(AppError::invalid(Field::NewPassword, Problem::Taken));
+    }
+    let new_hash = hash_password(password).await?;
+    db.query(
+        "BEGIN TRANSACTION;
+         UPDATE $id SET password_hash = $hash, must_change_password = false;
+         DELETE session WHERE user = $id AND token_hash != $keep;
+         COMMIT TRANSACTION;",
+    )
+    .bind(("id", id))
+    .bind(("hash", new_hash))
+    .bind(("keep", keep_token.map(token_hash).unwrap_or_default()))
+    .await?
+    .check()?;
+    Ok(())
 }

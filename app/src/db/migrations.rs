@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "a province's scale: item write stamps, database identity",
         sql: include_str!("migrations/0007_performance.surql"),
     },
+    Migration {
+        version: 8,
+        name: "security: forced password change, the security log",
+        sql: include_str!("migrations/0008_security.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

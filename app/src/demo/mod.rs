@@ -203,7 +203,7 @@ pub async fn ensure_demo_city(db: &Db) -> Result<(), AppError> {
             .check()?
             .take(0)?;
         let password = demo_password();
-        crate::admin::service::create_user(
+        crate::admin::service::create_account(
             db,
             &NewUser {
                 username: username.to_string(),
@@ -221,6 +221,8 @@ pub async fn ensure_demo_city(db: &Db) -> Result<(), AppError> {
                 unit: unit.as_ref().map(crate::db::key_of).unwrap_or_default(),
                 partner: partner.to_string(),
             },
+            // The demo's passwords are on the sign-in page for anyone to use.
+            false,
         )
         .await?;
         db.query("CREATE demo_account SET username = $username, password = $password, role = $role, sort = $sort")

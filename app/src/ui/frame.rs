@@ -115,6 +115,11 @@ fn nav_items(locale: Locale, role: Role) -> Vec<NavItem> {
             icon: "◩",
             label: td_string!(locale, nav.districts).to_string(),
         });
+        items.push(NavItem {
+            href: "/admin/security",
+            icon: "⚿",
+            label: td_string!(locale, nav.security).to_string(),
+        });
     }
     items.push(NavItem {
         href: "/me",

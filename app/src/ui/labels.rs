@@ -105,6 +105,8 @@ pub fn field_label(locale: Locale, field: Field) -> String {
         Field::ChannelTemplate => td_string!(locale, fields.channel_template),
         Field::QuietHours => td_string!(locale, fields.quiet_hours),
         Field::PushSubscription => td_string!(locale, fields.push_subscription),
+        Field::CurrentPassword => td_string!(locale, fields.current_password),
+        Field::ConfirmPassword => td_string!(locale, fields.confirm_password),
     }
     .to_string()
 }
@@ -140,6 +142,8 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
                 Problem::FileType => {
                     td_string!(locale, errors.file_type, field = field).to_string()
                 }
+                Problem::Wrong => td_string!(locale, errors.wrong, field = field).to_string(),
+                Problem::Mismatch => td_string!(locale, errors.mismatch, field = field).to_string(),
             }
         }
         AppError::WrongState => td_string!(locale, errors.wrong_state).to_string(),

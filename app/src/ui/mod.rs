@@ -26,6 +26,8 @@ use leptos_router::{
 
 /// The HTML document around the app. The `<html lang>` is set by the i18n context.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::web::content_security_policy();
     view! {
         <!DOCTYPE html>
         <html>
@@ -66,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/lists") view=ListsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/reminders") view=crate::reminders::rules_page::ReminderRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/channels") view=crate::reminders::channels_page::ChannelsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/security") view=crate::security::page::SecurityLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/password") view=crate::auth::pages::PasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger") view=LedgerPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=crate::stats::page::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/ledger/new") view=RegisterPage ssr=SsrMode::Async />
