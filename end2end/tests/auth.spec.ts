@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { Role, adminCreatesUser, demoAccount, freshUsername, signIn, signInAs, signOut } from './helpers';
+import { Role, adminCreatesUser, choosesOwnPassword, demoAccount, freshUsername, signIn, signInAs, signOut } from './helpers';
 
 // What each role's home says about who they are (Simplified Chinese by default).
 const homes: { role: Role; roleLabel: string; section: string }[] = [
@@ -75,6 +75,43 @@ test('the sixth try on a locked account says it is locked', async ({ page }, inf
   await expect(page.getByRole('alert')).toContainText('账号已锁定');
   await expect(page.getByRole('alert')).toContainText('15 分钟');
   await expect(page).toHaveURL(/\/login/);
+});
+
+test('an account the administrator made goes nowhere until its user chooses a password', async ({ page }, info) => {
+  const username = freshUsername('first', info.project.name);
+  const given = 'Given-by-admin-3';
+  await adminCreatesUser(page, username, given);
+  await signIn(page, { username, password: given });
+  await expect(page).toHaveURL(/\/password\?required=1/);
+  await page.goto('/ledger');
+  await expect(page).toHaveURL(/\/password\?required=1/);
+  // Typed differently twice: said so, nothing changed.
+  const form = page.getByTestId('change-password');
+  await form.locator('input[name="current_password"]').fill(given);
+  await form.locator('input[name="new_password"]').fill('Chosen-pass-4');
+  await form.locator('input[name="confirm_password"]').fill('Chosen-pass-5');
+  await form.locator('button[type="submit"]').click();
+  await expect(page.getByRole('alert')).toContainText('两次输入的新密码不一致');
+  await choosesOwnPassword(page, given, 'Chosen-pass-4');
+  await expect(page.getByRole('status')).toContainText('密码已修改');
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/$/);
+  await signOut(page);
+  await signIn(page, { username, password: 'Chosen-pass-4' });
+  await expect(page).toHaveURL(/\/$/);
+});
+
+test('the administrator reads the security log', async ({ page }) => {
+  await signIn(page, { username: 'central', password: 'not-the-password-9' });
+  await signInAs(page, 'administrator');
+  await page.goto('/admin/security');
+  await expect(page.locator('h1')).toContainText('安全日志');
+  const log = page.getByTestId('security-log');
+  await expect(log.locator('[data-kind="sign_in_failed"]').first()).toContainText('central');
+  await page.locator('select[name="kind"]').selectOption('sign_in_failed');
+  await page.locator('form.filters button[type="submit"]').click();
+  await expect(log.locator('[data-kind="sign_in"]')).toHaveCount(0);
+  await expect(log.locator('[data-kind="sign_in_failed"]').first()).toBeVisible();
 });
 
 test('a unit head cannot open the administrator screens', async ({ page }) => {

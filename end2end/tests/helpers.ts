@@ -62,6 +62,21 @@ export async function adminCreatesUser(page: Page, username: string, password: s
   await signOut(page);
 }
 
+/**
+ * A user whose password the administrator set lands on the password page at sign-in and
+ * chooses their own; afterwards they are on their account page.
+ */
+export async function choosesOwnPassword(page: Page, current: string, chosen: string) {
+  await expect(page).toHaveURL(/\/password/);
+  await expect(page.getByTestId('password-required')).toBeVisible();
+  const form = page.getByTestId('change-password');
+  await form.locator('input[name="current_password"]').fill(current);
+  await form.locator('input[name="new_password"]').fill(chosen);
+  await form.locator('input[name="confirm_password"]').fill(chosen);
+  await form.locator('button[type="submit"]').click();
+  await expect(page).toHaveURL(/\/me\?password_changed=1/);
+}
+
 /** A demo account by its username (e.g. `orgdept`, the organisation department). */
 export async function demoAccountNamed(page: Page, username: string): Promise<Account> {
   await page.goto('/login');

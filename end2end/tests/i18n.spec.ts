@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { adminCreatesUser, freshUsername, signIn, signOut } from './helpers';
+import { adminCreatesUser, choosesOwnPassword, freshUsername, signIn, signOut } from './helpers';
 
 test('Simplified Chinese is the default, whatever the browser prefers', async ({ page }) => {
   await page.goto('/login');
@@ -9,9 +9,12 @@ test('Simplified Chinese is the default, whatever the browser prefers', async ({
 
 test('the language switch changes the page, survives a reload and follows the user', async ({ page, browser }, info) => {
   const username = freshUsername('lang', info.project.name);
-  const password = 'Language-switch-7';
-  await adminCreatesUser(page, username, password);
-  await signIn(page, { username, password });
+  const given = 'Language-switch-7';
+  const password = 'Chosen-by-me-8';
+  await adminCreatesUser(page, username, given);
+  await signIn(page, { username, password: given });
+  await choosesOwnPassword(page, given, password);
+  await page.goto('/');
   await expect(page.locator('h1')).toContainText('您好');
 
   await page.getByTestId('language-switch').first().click();

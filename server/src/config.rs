@@ -32,6 +32,20 @@ pub enum Command {
     /// Check the hash chain of the ledger's history and report the first broken link.
     /// Exits with status 1 when the chain is broken.
     VerifyLedger,
+    /// Write the whole database (every definition and record) to one SurrealQL file.
+    /// Evidence files live in the files folder: copy it beside the backup.
+    Backup {
+        /// The file to write.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Load a backup into a new, empty database (refused when it is not empty), then
+    /// bring its schema up to this version.
+    Restore {
+        /// The backup file to read.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Build a synthetic ledger in a fresh database, measure the budgets and print one
     /// table (see the README). Exits with status 1 when a budget does not hold.
     Bench(crate::bench::BenchArgs),

@@ -17,6 +17,17 @@ async fn main() -> anyhow::Result<()> {
         let held = server::bench::run(args, &cli.options.site_root).await?;
         std::process::exit(if held { 0 } else { 1 });
     }
+    if let Some(Command::Restore { from }) = &cli.command {
+        let (db, counts) = app::db::backup::restore(&cli.options.db_config()?, from).await?;
+        let rows: i64 = counts.values().sum();
+        println!(
+            "restored {rows} rows in {} tables from {} into {}",
+            counts.len(),
+            from.display(),
+            cli.options.db
+        );
+        return verify_ledger(&db).await;
+    }
     let db = app::db::connect(&cli.options.db_config()?)
         .await
         .with_context(|| format!("cannot open the database at {}", cli.options.db))?;
@@ -26,7 +37,17 @@ async fn main() -> anyhow::Result<()> {
             display_name,
         }) => create_admin(&db, username, display_name).await,
         Some(Command::VerifyLedger) => verify_ledger(&db).await,
-        Some(Command::Bench(_)) => Ok(()),
+        Some(Command::Backup { to }) => {
+            let counts = app::db::backup::backup(&db, &to).await?;
+            let rows: i64 = counts.values().sum();
+            println!(
+                "backed up {rows} rows in {} tables to {}",
+                counts.len(),
+                to.display()
+            );
+            Ok(())
+        }
+        Some(Command::Bench(_) | Command::Restore { .. }) => Ok(()),
         Some(Command::Serve) | None => serve(cli.options, db).await,
     }
 }

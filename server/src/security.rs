@@ -23,11 +23,14 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Sign-in attempts one address may make in a minute, whatever their outcome.
-pub const SIGN_IN_ATTEMPTS: (u32, Duration) = (60, Duration::from_secs(60));
-/// Failed sign-ins from one address before it must wait (every account has its own
-/// lock after five; this stops one address trying many accounts).
-pub const SIGN_IN_FAILURES: (u32, Duration) = (20, Duration::from_secs(15 * 60));
+/// Sign-in attempts one address may make in a minute, whatever their outcome. A whole
+/// office may sign in from behind one address at nine in the morning.
+pub const SIGN_IN_ATTEMPTS: (u32, Duration) = (120, Duration::from_secs(60));
+/// Failed sign-ins from one address before it must wait a quarter of an hour. Every
+/// account locks itself after five wrong passwords; this stops one address trying
+/// password after password across many accounts, without locking out an office that
+/// shares an address because a few people mistyped.
+pub const SIGN_IN_FAILURES: (u32, Duration) = (100, Duration::from_secs(15 * 60));
 /// Uploads (progress reports, returns, visits, imports) one user may send in a minute.
 pub const UPLOADS: (u32, Duration) = (60, Duration::from_secs(60));
 /// The largest body a server function accepts (forms; files go to the upload routes).

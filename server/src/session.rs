@@ -86,6 +86,7 @@ pub async fn session_middleware(
                     return password_first(&req);
                 }
                 req.extensions_mut().insert(user);
+                req.extensions_mut().insert(app::auth::PasswordChangeDue);
             }
             Ok(SessionState::Expired) => expired = true,
             Ok(SessionState::Absent) => {}

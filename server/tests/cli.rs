@@ -160,3 +160,77 @@ async fn verify_ledger_reports_an_intact_and_a_broken_chain() {
     assert!(String::from_utf8_lossy(&broken.stdout).contains("Altered { seq: 2 }"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `backup` and `restore` as an operator runs them: one SurrealKV database to a file, the
+/// file into a new one, which then signs its administrator in; a second restore into the
+/// same (no longer empty) database is refused and changes nothing.
+#[tokio::test]
+async fn backup_and_restore_move_a_database_to_a_new_one() {
+    let dir = temp_dir("backup");
+    let source = format!("surrealkv://{}", dir.join("source").display());
+    let target = format!("surrealkv://{}", dir.join("target").display());
+    let file = dir.join("rectify.surql");
+    let rectify = |db: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .args(["--db", db, "--log", "warn"])
+            .args(args)
+            .env("RECTIFY_ADMIN_PASSWORD", "first-admin-2026")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run rectify: {e}"))
+    };
+    let created = rectify(
+        &source,
+        &[
+            "create-admin",
+            "--username",
+            "boss",
+            "--display-name",
+            "赵磊",
+        ],
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let file_arg = file.display().to_string();
+    let backed = rectify(&source, &["backup", "--to", &file_arg]);
+    assert!(
+        backed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&backed.stdout).starts_with("backed up "));
+    let restored = rectify(&target, &["restore", "--from", &file_arg]);
+    let out = String::from_utf8_lossy(&restored.stdout);
+    assert!(
+        restored.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    assert!(
+        out.contains("restored ") && out.contains("ledger history intact"),
+        "{out}"
+    );
+    let again = rectify(&target, &["restore", "--from", &file_arg]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+
+    let db = app::db::connect(&app::db::DbConfig {
+        endpoint: target,
+        ..app::db::DbConfig::in_memory()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let users: Vec<String> = db
+        .query("SELECT VALUE username FROM user")
+        .await
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_default();
+    assert_eq!(users, vec!["boss".to_string()], "restored once, not twice");
+    let signed =
+        app::auth::service::sign_in(&db, "boss", "first-admin-2026", chrono::Utc::now()).await;
+    assert!(signed.is_ok());
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}

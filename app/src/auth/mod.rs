@@ -145,6 +145,23 @@ pub fn current_user() -> Option<SessionUser> {
         .and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
 }
 
+/// Put into the request by the session middleware when an administrator set the user's
+/// password and the user has not yet chosen their own.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordChangeDue;
+
+/// Whether the user of this request must choose a password before anything else.
+#[cfg(feature = "ssr")]
+pub fn password_change_due() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.extensions.get::<PasswordChangeDue>().is_some())
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn password_change_due() -> bool {
+    false
+}
+
 /// In the browser there is no request: pages are rendered on the server (islands).
 #[cfg(not(feature = "ssr"))]
 pub fn current_user() -> Option<SessionUser> {

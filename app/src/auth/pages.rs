@@ -129,7 +129,7 @@ pub fn PasswordPage() -> impl IntoView {
     let Some(user) = super::current_user() else {
         return view! { <PageError error=crate::AppError::NotSignedIn /> }.into_any();
     };
-    let required = !query_value("required").is_empty();
+    let required = super::password_change_due();
     view! {
         <div class="login-screen">
             <main id="main" class="card login-card stack">

@@ -1,6 +1,7 @@
 //! The database: connecting to SurrealDB (embedded SurrealKV on disk, `mem://` for
 //! tests, a SurrealDB server over `ws://`) and applying the versioned schema.
 
+pub mod backup;
 mod migrations;
 
 pub use migrations::{MIGRATIONS, Migration, apply_migrations};
@@ -39,7 +40,16 @@ impl DbConfig {
 
 /// Connect, sign in where a server needs it, select the namespace and database, and
 /// bring the schema up to date.
+/// Connect and bring the schema up to this version.
 pub async fn connect(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
+    let db = open(cfg).await?;
+    apply_migrations(&db).await?;
+    Ok(db)
+}
+
+/// Connect, sign in to a server when one is named, choose the namespace and database;
+/// no migration (a restore needs the database as it is).
+pub async fn open(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
     let db = surrealdb::engine::any::connect(cfg.endpoint.as_str()).await?;
     if let (Some(username), Some(password)) = (&cfg.username, &cfg.password) {
         db.signin(Root {
@@ -51,7 +61,6 @@ pub async fn connect(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
     db.use_ns(cfg.namespace.as_str())
         .use_db(cfg.database.as_str())
         .await?;
-    apply_migrations(&db).await?;
     Ok(db)
 }
 
