@@ -27,6 +27,69 @@ async fn bare() -> &'static str {
     "ok"
 }
 
+/// The plain HTTP routes beside the pages and the server functions: file downloads,
+/// uploads, multipart forms and exports. Listed here once, for the router and for the
+/// authorisation matrix test, which fails when one has no entry.
+pub fn http_routes<S: Clone + Send + Sync + 'static>() -> Vec<(
+    axum::http::Method,
+    &'static str,
+    axum::routing::MethodRouter<S>,
+)> {
+    use axum::http::Method;
+    vec![
+        (
+            Method::POST,
+            app::ledger::files::REPORT_PROGRESS_PATH,
+            post(app::ledger::files::report_progress),
+        ),
+        (
+            Method::GET,
+            "/files/{id}",
+            get(app::ledger::files::download),
+        ),
+        (
+            Method::GET,
+            app::exchange::EXPORT_PATH,
+            get(app::exchange::http::ledger_export),
+        ),
+        (
+            Method::GET,
+            app::exchange::STATS_EXPORT_PATH,
+            get(app::exchange::http::stats_export),
+        ),
+        (
+            Method::POST,
+            app::exchange::IMPORT_PATH,
+            post(app::exchange::http::import_upload),
+        ),
+        (
+            Method::POST,
+            app::campaigns::RETURN_PATH,
+            post(app::campaigns::http::submit_return),
+        ),
+        (
+            Method::POST,
+            app::campaigns::VERIFY_PATH,
+            post(app::campaigns::http::record_verification),
+        ),
+        (
+            Method::POST,
+            app::campaigns::http::CREATE_CAMPAIGN_PATH,
+            post(app::campaigns::http::create_campaign),
+        ),
+        (
+            Method::POST,
+            app::campaigns::http::PLAN_VERIFICATION_PATH,
+            post(app::campaigns::http::plan_verification),
+        ),
+        (
+            Method::GET,
+            "/campaign-files/{owner}/{sha}",
+            get(app::campaigns::http::download),
+        ),
+    ]
+}
+
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -53,44 +116,11 @@ pub fn router(state: AppState) -> Router {
         move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
     };
     let options = state.leptos_options.clone();
-    let evidence = Router::new()
-        .route(
-            app::ledger::files::REPORT_PROGRESS_PATH,
-            post(app::ledger::files::report_progress),
-        )
-        .route("/files/{id}", get(app::ledger::files::download))
-        .route(
-            app::exchange::EXPORT_PATH,
-            get(app::exchange::http::ledger_export),
-        )
-        .route(
-            app::exchange::STATS_EXPORT_PATH,
-            get(app::exchange::http::stats_export),
-        )
-        .route(
-            app::exchange::IMPORT_PATH,
-            post(app::exchange::http::import_upload),
-        )
-        .route(
-            app::campaigns::RETURN_PATH,
-            post(app::campaigns::http::submit_return),
-        )
-        .route(
-            app::campaigns::VERIFY_PATH,
-            post(app::campaigns::http::record_verification),
-        )
-        .route(
-            app::campaigns::http::CREATE_CAMPAIGN_PATH,
-            post(app::campaigns::http::create_campaign),
-        )
-        .route(
-            app::campaigns::http::PLAN_VERIFICATION_PATH,
-            post(app::campaigns::http::plan_verification),
-        )
-        .route(
-            "/campaign-files/{owner}/{sha}",
-            get(app::campaigns::http::download),
-        )
+    let mut evidence = Router::new();
+    for (_, path, handler) in http_routes() {
+        evidence = evidence.route(path, handler);
+    }
+    let evidence = evidence
         .layer(axum::extract::DefaultBodyLimit::max(
             app::ledger::files::REPORT_BODY_LIMIT.max(app::campaigns::FORM_BODY_LIMIT),
         ))

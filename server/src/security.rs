@@ -534,7 +534,7 @@ mod tests {
                     "https://rectify.example:8443.evil.example/",
                 ),
             ]),
-            headers(&[host.clone()]),
+            headers(std::slice::from_ref(&host)),
             headers(&[(header::ORIGIN, "https://rectify.example:8443")]),
         ] {
             assert!(!same_origin(&bad, None), "{bad:?}");

@@ -211,6 +211,10 @@ pub async fn create_campaign(
     let sent = Sent::new(&pairs, std::iter::empty());
     let result = match user {
         None => Err(AppError::NotSignedIn),
+        // Who is asking comes before what the form says.
+        Some(Extension(user)) if service::require_central(&user).is_err() => {
+            Err(AppError::Forbidden)
+        }
         Some(Extension(user)) => match rules::read_campaign(&sent) {
             Err(problems) => Err(AppError::Form(problems)),
             Ok(draft) => {

@@ -79,7 +79,8 @@ fn from_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-fn require_central(user: &SessionUser) -> Result<(), AppError> {
+/// Campaigns are started, closed and planned by the central office only.
+pub fn require_central(user: &SessionUser) -> Result<(), AppError> {
     if user.role == Role::CentralOffice {
         Ok(())
     } else {

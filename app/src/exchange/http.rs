@@ -105,6 +105,13 @@ pub async fn import_upload(
     let Some(Extension(user)) = user else {
         return Redirect::to("/login").into_response();
     };
+    // Who is asking comes before reading what they sent.
+    if let Err(e) = import::may_import(&user) {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(e.to_query())
+            .finish();
+        return Redirect::to(&format!("/ledger/import?{query}")).into_response();
+    }
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some("file") {

@@ -380,7 +380,8 @@ async fn lookup(db: &Db) -> Result<Lookup, AppError> {
     Ok(l)
 }
 
-fn may_import(user: &SessionUser) -> Result<(), AppError> {
+/// Sheets are imported by the central office and the business divisions.
+pub fn may_import(user: &SessionUser) -> Result<(), AppError> {
     if matches!(user.role, Role::CentralOffice | Role::BusinessDivision) {
         Ok(())
     } else {
