@@ -17,7 +17,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Serve the app (the default).
     Serve,
@@ -46,6 +46,10 @@ pub enum Command {
         #[arg(long)]
         from: std::path::PathBuf,
     },
+    /// Drills against a real server process on loopback: kills mid-write (`crash`) and a
+    /// long mixed load (`soak`). Exit status 1 when one does not hold (see the README).
+    #[command(subcommand)]
+    Drill(crate::drill::Drill),
     /// Build a synthetic ledger in a fresh database, measure the budgets and print one
     /// table (see the README). Exits with status 1 when a budget does not hold.
     Bench(crate::bench::BenchArgs),

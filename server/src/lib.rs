@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod drill;
 pub mod pwa;
 pub mod resilience;
 pub mod security;

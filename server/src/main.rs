@@ -17,6 +17,10 @@ async fn main() -> anyhow::Result<()> {
         let held = server::bench::run(args, &cli.options.site_root).await?;
         std::process::exit(if held { 0 } else { 1 });
     }
+    if let Some(Command::Drill(drill)) = cli.command.clone() {
+        let held = server::drill::run(drill, &cli.options.site_root).await?;
+        std::process::exit(if held { 0 } else { 1 });
+    }
     if let Some(Command::Restore { from }) = &cli.command {
         let (db, counts) = app::db::backup::restore(&cli.options.db_config()?, from).await?;
         let rows: i64 = counts.values().sum();
@@ -47,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Some(Command::Bench(_) | Command::Restore { .. }) => Ok(()),
+        Some(Command::Bench(_) | Command::Restore { .. } | Command::Drill(_)) => Ok(()),
         Some(Command::Serve) | None => serve(cli.options, db).await,
     }
 }
@@ -77,6 +81,12 @@ async fn run_scheduler(
             Ok(_) => {}
             // Logged where it happened; the next tick tries again.
             Err(_) => {}
+        }
+        // The security log keeps 400 days; older entries go.
+        if let Ok(n) = app::security::service::purge_expired(&db, now).await
+            && n > 0
+        {
+            tracing::info!(entries = n, "security log: expired entries removed");
         }
         // On the first days of a month, the month before is frozen (once).
         if let Ok(Some(id)) = app::stats::service::monthly_snapshot(&db, now).await {

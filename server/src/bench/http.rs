@@ -23,6 +23,12 @@ impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// SIGKILL, as a power cut or the kernel's OOM killer would: no shutdown code runs.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A free port on loopback.
@@ -44,11 +50,21 @@ pub async fn start(
     site_root: &str,
     files: &std::path::Path,
 ) -> anyhow::Result<(Server, Duration)> {
+    start_with(db, site_root, files, &[]).await
+}
+
+/// [`start`] with more flags (e.g. `--demo`).
+pub async fn start_with(
+    db: &str,
+    site_root: &str,
+    files: &std::path::Path,
+    extra: &[&str],
+) -> anyhow::Result<(Server, Duration)> {
     // The benchmark's own handle on the database lets go of its lock a moment after it
     // is dropped (a million items take a while to flush): try again until then.
     let waiting = Instant::now();
     loop {
-        match start_once(db, site_root, files).await? {
+        match start_once(db, site_root, files, extra).await? {
             Some(started) => return Ok(started),
             None if waiting.elapsed() < Duration::from_secs(300) => {
                 tokio::time::sleep(Duration::from_secs(1)).await
@@ -63,6 +79,7 @@ async fn start_once(
     db: &str,
     site_root: &str,
     files: &std::path::Path,
+    extra: &[&str],
 ) -> anyhow::Result<Option<(Server, Duration)>> {
     let port = free_port()?;
     let started = Instant::now();
@@ -81,6 +98,7 @@ async fn start_once(
         .arg(format!("127.0.0.1:{port}"))
         .arg("--files")
         .arg(files)
+        .args(extra)
         .arg("serve")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
