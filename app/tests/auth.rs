@@ -336,4 +336,49 @@ async fn an_account_the_administrator_made_must_choose_its_own_password_first() 
         sign_in(&db, "liming", "Given-by-admin-1", t0()).await.err(),
         Some(AppError::BadCredentials)
     );
+    // (A right password at sign-in starts the count of wrong ones again.)
+    assert!(
+        sign_in(&db, "liming", "Mine-own-pass-2", t0())
+            .await
+            .is_ok()
+    );
+    // Guessing the current password through the form locks the account as sign-in does.
+    for _ in 0..4 {
+        assert_eq!(
+            change_password(
+                &db,
+                &id,
+                None,
+                "Guess-pass-1",
+                "Other-pass-3",
+                "Other-pass-3"
+            )
+            .await,
+            Err(AppError::invalid(Field::CurrentPassword, Problem::Wrong))
+        );
+    }
+    assert!(matches!(
+        change_password(
+            &db,
+            &id,
+            None,
+            "Guess-pass-1",
+            "Other-pass-3",
+            "Other-pass-3"
+        )
+        .await,
+        Err(AppError::AccountLocked { .. })
+    ));
+    assert!(matches!(
+        change_password(
+            &db,
+            &id,
+            None,
+            "Mine-own-pass-2",
+            "Other-pass-3",
+            "Other-pass-3"
+        )
+        .await,
+        Err(AppError::AccountLocked { .. })
+    ));
 }

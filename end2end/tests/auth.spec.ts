@@ -93,7 +93,7 @@ test('an account the administrator made goes nowhere until its user chooses a pa
   await form.locator('button[type="submit"]').click();
   await expect(page.getByRole('alert')).toContainText('两次输入的新密码不一致');
   await choosesOwnPassword(page, given, 'Chosen-pass-4');
-  await expect(page.getByRole('status')).toContainText('密码已修改');
+  await expect(page.locator('.notice-ok')).toContainText('密码已修改');
   await page.goto('/');
   await expect(page).toHaveURL(/\/$/);
   await signOut(page);

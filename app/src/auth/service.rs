@@ -330,10 +330,18 @@ async fn load_user_and_flag(
     )))
 }
 
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Lock {
+    password_hash: String,
+    locked_until: Option<DateTime<Utc>>,
+}
+
 /// The user changes their own password: the current one must be right, the new one must
 /// follow the policy, be typed the same twice and differ from the current one. Clears
 /// "must change" and ends the user's other sessions (a password someone else knew stops
-/// working everywhere). Nothing is written when anything is wrong.
+/// working everywhere). Nothing is written when anything is wrong, but a wrong current
+/// password, which counts towards the lock.
 pub async fn change_password(
     db: &Db,
     user_id: &str,
@@ -351,17 +359,26 @@ pub async fn change_password(
         return Err(AppError::invalid(Field::ConfirmPassword, Problem::Mismatch));
     }
     let id = crate::db::record("user", user_id);
-    let hash: Option<String> = db
-        .query("SELECT VALUE password_hash FROM ONLY $id")
+    let found: Option<Lock> = db
+        .query("SELECT password_hash, locked_until FROM ONLY $id")
         .bind(("id", id.clone()))
         .await?
         .check()?
         .take(0)?;
-    let Some(hash) = hash else {
+    let Some(found) = found else {
         return Err(AppError::NotFound);
     };
-    if !verify_password(current.to_string(), hash).await? {
-        return Err(AppError::invalid(Field::CurrentPassword, Problem::Wrong));
+    let now = chrono::Utc::now();
+    if let Some(minutes) = rules::lock_minutes_left(found.locked_until, now) {
+        return Err(AppError::AccountLocked { minutes });
+    }
+    if !verify_password(current.to_string(), found.password_hash).await? {
+        // A wrong current password counts like a wrong password at sign-in, so a stolen
+        // session cannot be used to guess it: the fifth in a row locks the account.
+        return Err(match record_failure(db, &id, now).await? {
+            locked @ AppError::AccountLocked { .. } => locked,
+            _ => AppError::invalid(Field::CurrentPassword, Problem::Wrong),
+        });
     }
     if password == current {
         return Err(AppError::invalid(Field::NewPassword, Problem::Taken));
