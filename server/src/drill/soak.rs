@@ -16,7 +16,7 @@ struct Tally {
     micros: Vec<u64>,
 }
 
-async fn timed<T>(
+async fn timed<T: std::fmt::Debug>(
     tally: &mut Tally,
     what: &str,
     f: impl std::future::Future<Output = anyhow::Result<T>>,
@@ -28,7 +28,9 @@ async fn timed<T>(
     tally.requests += 1;
     match result {
         Ok(v) if ok(&v) => {}
-        Ok(_) => tally.errors.push(format!("{what}: unexpected answer")),
+        Ok(v) => tally
+            .errors
+            .push(format!("{what}: unexpected answer {v:?}")),
         Err(e) => tally.errors.push(format!("{what}: {e}")),
     }
 }
