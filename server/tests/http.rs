@@ -642,6 +642,39 @@ async fn the_ledger_forms_work_without_javascript_and_evidence_stays_in_scope() 
     );
 }
 
+impl TestApp {
+    /// The administrator creates a unit head of the first unit with the password
+    /// `Admin-given-9`, through the users form.
+    async fn admin_creates_unit_head(&self, admin: &str, username: &str, display_name: &str) {
+        let units = app::org::service::list_units(&self.db, None)
+            .await
+            .unwrap_or_default();
+        let unit = units.first().map(|u| u.id.clone()).unwrap_or_default();
+        let created = self
+            .post_form(
+                "/api/create_user",
+                &[
+                    ("user[username]", username),
+                    ("user[display_name]", display_name),
+                    ("user[phone]", ""),
+                    ("user[password]", "Admin-given-9"),
+                    ("user[role]", "unit_head"),
+                    ("user[district]", ""),
+                    ("user[unit]", &unit),
+                    ("user[partner]", ""),
+                ],
+                admin,
+                "/admin/users",
+            )
+            .await;
+        assert!(
+            created.location().contains("saved=1"),
+            "{}",
+            created.location()
+        );
+    }
+}
+
 fn header_of<'a>(reply: &'a Reply, name: &str) -> &'a str {
     reply
         .headers
@@ -851,32 +884,8 @@ async fn the_security_log_keeps_who_did_what_and_cannot_be_changed() {
         StatusCode::FORBIDDEN
     );
     let admin = app.sign_in("admin").await;
-    let units = app::org::service::list_units(&app.db, None)
-        .await
-        .unwrap_or_default();
-    let unit = units.first().map(|u| u.id.clone()).unwrap_or_default();
-    let created = app
-        .post_form(
-            "/api/create_user",
-            &[
-                ("user[username]", "newhead"),
-                ("user[display_name]", "新负责人"),
-                ("user[phone]", ""),
-                ("user[password]", "Admin-given-9"),
-                ("user[role]", "unit_head"),
-                ("user[district]", ""),
-                ("user[unit]", &unit),
-                ("user[partner]", ""),
-            ],
-            &admin,
-            "/admin/users",
-        )
+    app.admin_creates_unit_head(&admin, "newhead", "新负责人")
         .await;
-    assert!(
-        created.location().contains("saved=1"),
-        "{}",
-        created.location()
-    );
     let log = security_log(&app).await;
     let kinds: Vec<_> = log
         .iter()
@@ -938,32 +947,7 @@ async fn the_security_log_keeps_who_did_what_and_cannot_be_changed() {
 async fn an_account_the_administrator_made_chooses_its_password_first() {
     let app = spawn_app().await;
     let admin = app.sign_in("admin").await;
-    let units = app::org::service::list_units(&app.db, None)
-        .await
-        .unwrap_or_default();
-    let unit = units.first().map(|u| u.id.clone()).unwrap_or_default();
-    let created = app
-        .post_form(
-            "/api/create_user",
-            &[
-                ("user[username]", "fresh"),
-                ("user[display_name]", "新用户"),
-                ("user[phone]", ""),
-                ("user[password]", "Admin-given-9"),
-                ("user[role]", "unit_head"),
-                ("user[district]", ""),
-                ("user[unit]", &unit),
-                ("user[partner]", ""),
-            ],
-            &admin,
-            "/admin/users",
-        )
-        .await;
-    assert!(
-        created.location().contains("saved=1"),
-        "{}",
-        created.location()
-    );
+    app.admin_creates_unit_head(&admin, "fresh", "新用户").await;
     let reply = app
         .post_form(
             "/api/sign_in",

@@ -130,12 +130,7 @@ impl Client {
             .multipart(form)
             .send()
             .await?;
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let location = location_of(&res);
         Ok(
             if res.status().is_redirection() && location.contains("saved=progress") {
                 Written::Saved
@@ -156,18 +151,22 @@ impl Client {
             .form(&[("item", item), ("text", text)])
             .send()
             .await?;
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let location = location_of(&res);
         Ok(if location.contains("error=") {
             Written::Refused(location)
         } else {
             Written::Saved
         })
     }
+}
+
+/// Where a form's answer sends the browser ("" when it does not).
+fn location_of(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The unit head's items that take progress reports (those being worked on).
