@@ -330,6 +330,10 @@ pub enum AppError {
     /// with each input, by the input's name.
     #[error("{} inputs to correct", .0.len())]
     Form(Vec<InputProblem>),
+    /// The database cannot be reached (a SurrealDB server that is down or cut off);
+    /// the server reconnects by itself.
+    #[error("database unavailable")]
+    Unavailable,
     /// Anything else. The cause was logged where it happened.
     #[error("internal error")]
     Internal,
@@ -350,6 +354,7 @@ impl AppError {
             AppError::Validation { .. } | AppError::BadRequest | AppError::Form(_) => 400,
             AppError::WrongState => 409,
             AppError::RateLimited => 429,
+            AppError::Unavailable => 503,
             AppError::Internal => 500,
         }
     }
@@ -401,6 +406,7 @@ impl AppError {
             AppError::RateLimited => vec![kind("rate_limited")],
             AppError::BadRequest => vec![kind("bad_request")],
             AppError::Form(problems) => vec![kind("form"), ("problems", encode_problems(problems))],
+            AppError::Unavailable => vec![kind("unavailable")],
             AppError::Internal => vec![kind("internal")],
         }
     }
@@ -444,6 +450,7 @@ impl AppError {
                 }
                 AppError::Form(problems)
             }
+            "unavailable" => AppError::Unavailable,
             "internal" => AppError::Internal,
             _ => return None,
         })
@@ -511,6 +518,7 @@ mod tests {
                 InputProblem::new("status-a1", Problem::Required),
                 InputProblem::new("new-0-description", Problem::TooLong { max: 2000 }),
             ]),
+            AppError::Unavailable,
             AppError::Internal,
         ];
         for e in all {

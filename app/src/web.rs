@@ -172,3 +172,51 @@ pub fn finish_form<T>(
     }
     result
 }
+
+/// The language of a request made outside the app's pages: the locale cookie, else
+/// Simplified Chinese (as the pages choose).
+pub fn request_locale(headers: &http::HeaderMap) -> crate::i18n::Locale {
+    match cookie_value(headers, crate::auth::service::LOCALE_COOKIE).as_deref() {
+        Some("en") => crate::i18n::Locale::en,
+        _ => crate::i18n::Locale::zh,
+    }
+}
+
+/// The page shown while the database cannot be reached: what happened, that the server
+/// is reconnecting, and that it opens `again` by itself every `retry_seconds` (the page
+/// asked for, or for a form the page it was sent from). Plain HTML with its own small
+/// style, so it needs nothing the server would have to read.
+pub fn unavailable_page(locale: crate::i18n::Locale, retry_seconds: u32, again: &str) -> String {
+    use crate::i18n::td_string;
+    let again: String = again
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    let lang = match locale {
+        crate::i18n::Locale::en => "en",
+        _ => "zh-CN",
+    };
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{retry_seconds}; url={again}">
+<title>{title}</title>
+<style>body{{font:18px/1.6 system-ui,sans-serif;margin:0;padding:1.5rem;color:#111;background:#fff}}
+main{{max-width:36rem;margin:auto}}h1{{font-size:1.4rem;color:#8a1c1c}}
+a{{display:inline-block;margin-top:1rem;padding:.8rem 1.4rem;background:#1d4ed8;color:#fff;border-radius:.5rem;text-decoration:none}}</style>
+</head><body><main role="alert"><h1 class="outage">{title}</h1><p>{body}</p><p>{check}</p>
+<a href="{again}">{retry}</a></main></body></html>"#,
+        title = td_string!(locale, outage.title),
+        body = td_string!(locale, outage.body),
+        check = td_string!(locale, outage.check),
+        retry = td_string!(locale, outage.retry),
+    )
+}

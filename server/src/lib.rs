@@ -1,6 +1,7 @@
 //! The axum server around the Leptos app: configuration, the session middleware, the
 //! router. `main.rs` is only the command line.
 
+pub mod availability;
 pub mod bench;
 pub mod config;
 pub mod drill;
@@ -99,6 +100,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The rate limits of this process.
     pub limits: std::sync::Arc<security::Limits>,
+    /// Whether the database answers (a SurrealDB server can go away).
+    pub database: availability::Database,
 }
 
 /// The whole HTTP application: pages, server functions, static files, 404s.
@@ -146,6 +149,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::session_middleware,
+        ))
+        // Outside the session middleware, which reads the database.
+        .layer(axum::middleware::from_fn_with_state(
+            state.database.clone(),
+            availability::gate,
         ))
         .layer(axum::middleware::from_fn_with_state(
             options.clone(),

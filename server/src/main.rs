@@ -32,9 +32,8 @@ async fn main() -> anyhow::Result<()> {
         );
         return verify_ledger(&db).await;
     }
-    let db = app::db::connect(&cli.options.db_config()?)
-        .await
-        .with_context(|| format!("cannot open the database at {}", cli.options.db))?;
+    let serving = matches!(cli.command, Some(Command::Serve) | None);
+    let db = open_database(&cli.options, serving).await?;
     match cli.command {
         Some(Command::CreateAdmin {
             username,
@@ -103,6 +102,30 @@ async fn run_scheduler(
                 );
             }
             Ok(_) | Err(_) => {}
+        }
+    }
+}
+
+/// Open the database. A server on a SurrealDB server that is not up yet waits for it
+/// (saying so every ten tries) instead of giving up: started together, either may be
+/// first. Everything else fails at once.
+async fn open_database(options: &Options, serving: bool) -> anyhow::Result<app::db::Db> {
+    let config = options.db_config()?;
+    let mut tries = 0u32;
+    loop {
+        match app::db::connect(&config).await {
+            Ok(db) => return Ok(db),
+            Err(e) if serving && server::availability::is_remote(&options.db) => {
+                if tries % 10 == 0 {
+                    tracing::warn!("waiting for the database at {}: {e}", options.db);
+                }
+                tries += 1;
+                tokio::time::sleep(server::availability::RETRY_EVERY).await;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e))
+                    .with_context(|| format!("cannot open the database at {}", options.db));
+            }
         }
     }
 }
@@ -189,7 +212,11 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         },
         leptos_options,
         limits: Default::default(),
+        database: Default::default(),
     };
+    if server::availability::is_remote(&options.db) {
+        server::availability::watch(state.db.clone(), state.database.clone());
+    }
     // The VAPID key pair is made on first start and kept in the database.
     let outbound = app::reminders::dispatch::Outbound::new(
         &state.db,

@@ -167,7 +167,7 @@ fn is_server_fn(path: &str) -> bool {
         .contains(&path)
 }
 
-fn accepts_html(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -195,18 +195,24 @@ fn client_ip(req: &Request) -> Option<String> {
     Some(peer.to_string())
 }
 
+/// The page a form was sent from (path and query, from the Referer), else the home page;
+/// never another host or a server function.
+pub(crate) fn back_path(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| authority_of(r).map(|a| (r, a)))
+        .and_then(|(r, a)| r.split_once(a).map(|(_, path)| path.to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/api/"))
+        .unwrap_or_else(|| "/".to_string())
+}
+
 /// A refusal in the caller's terms: a plain form post goes back to its page with the
 /// error (which the page shows in the user's language); a script gets the status and
 /// the error as a server function would send it.
 fn refusal(headers: &HeaderMap, error: &AppError) -> Response {
     if accepts_html(headers) {
-        let back = headers
-            .get(header::REFERER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|r| authority_of(r).map(|a| (r, a)))
-            .and_then(|(r, a)| r.split_once(a).map(|(_, path)| path.to_string()))
-            .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/api/"))
-            .unwrap_or_else(|| "/".to_string());
+        let back = back_path(headers);
         let path = back.split('?').next().unwrap_or("/");
         let query: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(error.to_query())

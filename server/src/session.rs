@@ -15,7 +15,7 @@ fn cookie(req: &Request, name: &str) -> Option<String> {
 
 /// Static files (the WASM bundle, icons, manifest, service worker): no session needed,
 /// so no database look-up on the hot path of a page load.
-fn is_asset(path: &str) -> bool {
+pub(crate) fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/icons/")
         || path
@@ -90,8 +90,9 @@ pub async fn session_middleware(
             }
             Ok(SessionState::Expired) => expired = true,
             Ok(SessionState::Absent) => {}
-            // Logged where it happened; the visitor is treated as signed out.
-            Err(_) => {}
+            // The database did not answer: say so rather than treat the visitor as
+            // signed out (which would send them to sign in again for nothing).
+            Err(_) => return crate::availability::unavailable(&req),
         }
     }
     let signed_in = req.extensions().get::<app::auth::SessionUser>().is_some();

@@ -58,6 +58,7 @@ async fn spawn_app() -> TestApp {
         },
         leptos_options,
         limits: Default::default(),
+        database: Default::default(),
     });
     TestApp { router, db }
 }

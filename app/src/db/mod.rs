@@ -11,8 +11,21 @@ use surrealdb::engine::any::Any;
 use surrealdb::opt::auth::Root;
 use surrealdb::types::{RecordId, RecordIdKey};
 
-/// The handle every service takes.
-pub type Db = Surreal<Any>;
+/// The handle every service takes: one SurrealDB session, shared by every request.
+///
+/// Cloning a `Surreal` handle opens a new session, which replays the sign-in and the
+/// namespace choice; on a SurrealDB server that is a password check for every clone, and
+/// the app hands the database to every request. Cloning a `Db` clones an `Arc`.
+#[derive(Clone, Debug)]
+pub struct Db(std::sync::Arc<Surreal<Any>>);
+
+impl std::ops::Deref for Db {
+    type Target = Surreal<Any>;
+
+    fn deref(&self) -> &Surreal<Any> {
+        &self.0
+    }
+}
 
 /// Where the data lives.
 #[derive(Clone, Debug)]
@@ -61,7 +74,7 @@ pub async fn open(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
     db.use_ns(cfg.namespace.as_str())
         .use_db(cfg.database.as_str())
         .await?;
-    Ok(db)
+    Ok(Db(std::sync::Arc::new(db)))
 }
 
 /// A fresh in-memory database with the schema applied: one per test.

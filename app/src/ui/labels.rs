@@ -152,6 +152,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
         AppError::Form(problems) => {
             td_string!(locale, errors.form, count = problems.len()).to_string()
         }
+        AppError::Unavailable => td_string!(locale, errors.unavailable).to_string(),
         AppError::Internal => td_string!(locale, errors.internal).to_string(),
     }
 }

@@ -81,6 +81,17 @@ impl Client {
         function: &str,
         form: &[(&str, &str)],
     ) -> anyhow::Result<serde_json::Value> {
+        let (status, body) = self.call_raw(function, form).await?;
+        anyhow::ensure!((200..300).contains(&status), "{function}: {status}");
+        Ok(serde_json::from_str(&body)?)
+    }
+
+    /// A server function's status and body, whatever they are.
+    pub async fn call_raw(
+        &self,
+        function: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, String)> {
         let res = self
             .http
             .post(format!("{}/api/{function}", self.base))
@@ -90,13 +101,16 @@ impl Client {
             .form(form)
             .send()
             .await?;
-        let status = res.status();
-        anyhow::ensure!(status.is_success(), "{function}: {status}");
-        Ok(res.json().await?)
+        Ok((res.status().as_u16(), res.text().await?))
     }
 
     /// GET a page; its status.
     pub async fn page(&self, path: &str) -> anyhow::Result<u16> {
+        Ok(self.page_text(path).await?.0)
+    }
+
+    /// GET a page; its status and text.
+    pub async fn page_text(&self, path: &str) -> anyhow::Result<(u16, String)> {
         let res = self
             .http
             .get(format!("{}{path}", self.base))
@@ -104,9 +118,7 @@ impl Client {
             .header("cookie", &self.cookie)
             .send()
             .await?;
-        let status = res.status().as_u16();
-        let _ = res.bytes().await?;
-        Ok(status)
+        Ok((res.status().as_u16(), res.text().await?))
     }
 
     /// A progress report on `item`, as the item page's form posts it.

@@ -28,19 +28,15 @@ pub struct Cycle {
 }
 
 /// Every acknowledged text must be a progress report in the database; the chain must
-/// verify. The server is not running: the database is opened directly.
+/// verify. Opened directly (the server is not running), or on a SurrealDB server.
 pub async fn check(
-    db_endpoint: &str,
+    cfg: &app::db::DbConfig,
     acknowledged: &[String],
 ) -> anyhow::Result<(Vec<String>, usize, bool)> {
-    let cfg = app::db::DbConfig {
-        endpoint: db_endpoint.to_string(),
-        ..app::db::DbConfig::in_memory()
-    };
     // The killed process's lock is released by the kernel; SurrealKV may take a moment.
     let started = Instant::now();
     let db = loop {
-        match app::db::connect(&cfg).await {
+        match app::db::connect(cfg).await {
             Ok(db) => break db,
             Err(_) if started.elapsed() < Duration::from_secs(60) => {
                 tokio::time::sleep(Duration::from_millis(200)).await
@@ -125,7 +121,11 @@ pub async fn run(cycles: u32, writers: u32, dir: &Path, site_root: &str) -> anyh
         }
         drop(server);
         result.acknowledged = acknowledged.len();
-        let (lost, events, broken) = check(&endpoint, &acknowledged).await?;
+        let cfg = app::db::DbConfig {
+            endpoint: endpoint.clone(),
+            ..app::db::DbConfig::in_memory()
+        };
+        let (lost, events, broken) = check(&cfg, &acknowledged).await?;
         result.lost = lost;
         result.chain_events = events;
         result.chain_broken = broken;

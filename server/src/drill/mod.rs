@@ -2,13 +2,16 @@
 //! - `crash`: concurrent progress reports, SIGKILL at a random moment, again and again;
 //!   after each kill, every report the server acknowledged must be in the database and
 //!   the history's hash chain must verify;
-//! - `soak`: mixed reads and writes for a set time; no errors, and memory must not grow.
+//! - `soak`: mixed reads and writes for a set time; no errors, and memory must not grow;
+//! - `outage`: on a SurrealDB server over ws://, the database killed and started again;
+//!   pages must say so at once and the server must come back by itself.
 //!
 //! Both start this same binary with the demo city (`--demo`) in a folder of their own,
 //! sign in through the sign-in form and act as the unit head and the central office do.
 
 mod client;
 pub mod crash;
+pub mod outage;
 pub mod soak;
 
 use std::path::PathBuf;
@@ -33,6 +36,16 @@ pub enum Drill {
         /// Concurrent users.
         #[arg(long, default_value_t = 16)]
         users: u32,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Take the SurrealDB server away and bring it back `--cycles` times.
+    Outage {
+        #[arg(long, default_value_t = 3)]
+        cycles: u32,
+        /// The `surreal` binary (built by `.ci/surreal`).
+        #[arg(long)]
+        surreal: PathBuf,
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -63,5 +76,10 @@ pub async fn run(drill: Drill, site_root: &str) -> anyhow::Result<bool> {
             users,
             dir,
         } => soak::run(minutes, users, &folder(dir, "soak")?, site_root).await,
+        Drill::Outage {
+            cycles,
+            surreal,
+            dir,
+        } => outage::run(cycles, &surreal, &folder(dir, "outage")?, site_root).await,
     }
 }
