@@ -10,6 +10,8 @@ pub mod http;
 #[cfg(feature = "ssr")]
 pub mod import;
 pub mod page;
+#[cfg(any(feature = "ssr", feature = "rules"))]
+pub mod sheet;
 
 use serde::{Deserialize, Serialize};
 

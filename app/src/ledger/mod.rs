@@ -9,7 +9,7 @@ pub mod acceptance;
 pub mod actions;
 pub mod api;
 pub mod calendar;
-#[cfg(feature = "ssr")]
+#[cfg(any(feature = "ssr", feature = "rules"))]
 pub mod chain;
 pub mod evidence;
 #[cfg(feature = "ssr")]
