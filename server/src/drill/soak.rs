@@ -38,17 +38,56 @@ async fn timed<T: std::fmt::Debug>(
 /// A user's pause between two actions (people read what they opened).
 const THINK: Duration = Duration::from_millis(200);
 
+/// The soak's users share three accounts; the server takes 60 uploads a minute per
+/// account. Writes of one account are spaced so they stay under it (as people's do): a
+/// user whose turn to write comes too early reads instead.
+const WRITE_EVERY: Duration = Duration::from_millis(1_250);
+
+/// When an account may write next.
+#[derive(Debug)]
+struct Pace(std::sync::Mutex<Instant>);
+
+impl Pace {
+    fn new() -> std::sync::Arc<Pace> {
+        std::sync::Arc::new(Pace(std::sync::Mutex::new(Instant::now())))
+    }
+
+    /// Take the account's next write, if it is due.
+    fn take(&self) -> bool {
+        let Ok(mut next) = self.0.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        if now < *next {
+            return false;
+        }
+        *next = now + WRITE_EVERY;
+        true
+    }
+}
+
 /// One user's work until `until`: the unit's people read their home and items and report
 /// progress; the central office reads the ledger and the dashboard and comments. One
-/// action in ten writes.
-async fn work(who: Client, central: bool, items: Vec<String>, until: Instant, n: u32) -> Tally {
+/// action in ten writes (when the account's pace allows).
+async fn work(
+    who: Client,
+    pace: std::sync::Arc<Pace>,
+    central: bool,
+    items: Vec<String>,
+    until: Instant,
+    n: u32,
+) -> Tally {
     let mut t = Tally::default();
     let mut step = 0usize;
     while Instant::now() < until {
         step += 1;
         tokio::time::sleep(THINK).await;
         let item = items[step % items.len()].clone();
-        match (central, step % 10) {
+        let mut turn = step % 10;
+        if turn == 0 && !pace.take() {
+            turn = 9;
+        }
+        match (central, turn) {
             (false, 0) => {
                 t.writes += 1;
                 let text = format!("soak u{n} s{step}");
@@ -129,15 +168,23 @@ pub async fn run(minutes: f64, users: u32, dir: &Path, site_root: &str) -> anyho
     let duration = Duration::from_secs_f64(minutes * 60.0);
     let until = Instant::now() + duration;
     let mut tasks = Vec::new();
+    let paces = [Pace::new(), Pace::new(), Pace::new()];
     for n in 0..users {
         // One in four is the central office; the others the unit's head and contact.
         let is_central = n % 4 == 3;
-        let who = match (is_central, n % 2) {
-            (true, _) => central.clone(),
-            (false, 0) => head.clone(),
-            (false, _) => handler.clone(),
+        let (who, pace) = match (is_central, n % 2) {
+            (true, _) => (central.clone(), &paces[0]),
+            (false, 0) => (head.clone(), &paces[1]),
+            (false, _) => (handler.clone(), &paces[2]),
         };
-        tasks.push(tokio::spawn(work(who, is_central, items.clone(), until, n)));
+        tasks.push(tokio::spawn(work(
+            who,
+            pace.clone(),
+            is_central,
+            items.clone(),
+            until,
+            n,
+        )));
     }
     let pid = server.pid();
     let mut samples = Vec::new();
