@@ -6,7 +6,7 @@ use super::{COLUMNS, COLUMNS_EN, RowProblem};
 use crate::AppError;
 use crate::ledger::NewItem;
 use crate::ledger::calendar::{format_date, parse_date};
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Reader, Xlsx, open_workbook_auto_from_rs};
 use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
 
@@ -278,7 +278,21 @@ pub fn check_rows(
     (items, problems)
 }
 
-/// The grid of the first sheet, as text, and the spreadsheet row of its first line.
+/// The widest sheet read: the ledger has 16 columns; cells further right are ignored.
+pub const MAX_COLUMNS: u32 = 64;
+/// Rows below the sheet's first that are read at all: a sheet longer than [`MAX_ROWS`]
+/// is refused as a whole, so nothing further down needs to be kept.
+const MAX_ROW_INDEX: u32 = MAX_ROWS as u32 + 1_000;
+
+/// The grid of the first sheet, as text (columns in their places from column A), and the
+/// spreadsheet row of its first line.
+///
+/// A hostile file must not take the server down. The reader is given the bytes only
+/// through bounds of our own: xlsx is read cell by cell and only cells within
+/// [`MAX_ROW_INDEX`] × [`MAX_COLUMNS`] are kept (a cell claiming row four billion would
+/// otherwise make a grid of that size); and a panic inside the reader (calamine checks a
+/// cell reference's arithmetic only in debug builds; found by the `sheet` fuzz target)
+/// means the file is unreadable.
 pub fn read_sheet(bytes: &[u8]) -> Result<(Vec<Vec<String>>, usize), RowProblem> {
     let unreadable = || RowProblem {
         row: 0,
@@ -286,24 +300,93 @@ pub fn read_sheet(bytes: &[u8]) -> Result<(Vec<Vec<String>>, usize), RowProblem>
         problem: "unreadable".into(),
         value: String::new(),
     };
-    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|_| unreadable())?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(unreadable)?
-        .map_err(|_| unreadable())?;
-    let first_row = range.start().map_or(1, |(r, _)| r as usize + 1);
-    let start_col = range.start().map_or(0, |(_, c)| c as usize);
-    let grid: Vec<Vec<String>> = range
-        .rows()
-        .take(MAX_ROWS + 1)
-        .map(|r| {
-            let mut cells = vec![String::new(); start_col];
-            cells.extend(r.iter().map(cell_text));
-            cells
-        })
-        .collect();
-    Ok((grid, first_row))
+    let cells = std::panic::catch_unwind(|| read_cells(bytes))
+        .ok()
+        .flatten()
+        .ok_or_else(unreadable)?;
+    Ok(grid_of(cells))
+}
+
+/// What the first sheet holds: its non-empty cells (row, column, text), 0-based, within
+/// the bounds, and whether any lay beyond [`MAX_ROW_INDEX`].
+struct Cells {
+    kept: Vec<(u32, u32, String)>,
+    beyond: bool,
+}
+
+impl Cells {
+    fn new() -> Self {
+        Cells {
+            kept: Vec::new(),
+            beyond: false,
+        }
+    }
+
+    fn add(&mut self, row: u32, column: u32, text: String) {
+        if text.is_empty() || column >= MAX_COLUMNS {
+            return;
+        }
+        if row > MAX_ROW_INDEX {
+            self.beyond = true;
+            return;
+        }
+        self.kept.push((row, column, text));
+    }
+}
+
+fn read_cells(bytes: &[u8]) -> Option<Cells> {
+    let mut cells = Cells::new();
+    if let Ok(mut book) = Xlsx::new(std::io::Cursor::new(bytes)) {
+        let name = book.sheet_names().first()?.clone();
+        let mut reader = book.worksheet_cells_reader(&name).ok()?;
+        while let Some(cell) = reader.next_cell().ok()? {
+            let (row, column) = cell.get_position();
+            cells.add(
+                row,
+                column,
+                cell_text(&Data::from(cell.get_value().clone())),
+            );
+        }
+        return Some(cells);
+    }
+    // xls and ods: their formats bound a sheet's size (xls 65,536 × 256).
+    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).ok()?;
+    let range = book.worksheet_range_at(0)?.ok()?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    for (row, column, value) in range.cells() {
+        cells.add(
+            top.saturating_add(row as u32),
+            left.saturating_add(column as u32),
+            cell_text(value),
+        );
+    }
+    Some(cells)
+}
+
+/// The grid from the first row holding anything, at most `MAX_ROWS + 1` rows (a sheet
+/// with cells further down is made that long, so the import refuses it as too long).
+fn grid_of(cells: Cells) -> (Vec<Vec<String>>, usize) {
+    let Some(top) = cells.kept.iter().map(|c| c.0).min() else {
+        return (Vec::new(), 1);
+    };
+    let bottom = cells.kept.iter().map(|c| c.0).max().unwrap_or(top);
+    let height = ((bottom - top) as usize + 1).min(MAX_ROWS + 1);
+    let width = cells
+        .kept
+        .iter()
+        .map(|c| c.1 as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut grid = vec![vec![String::new(); width]; height];
+    for (row, column, text) in cells.kept {
+        if let Some(line) = grid.get_mut((row - top) as usize) {
+            line[column as usize] = text;
+        }
+    }
+    if cells.beyond {
+        grid.resize(MAX_ROWS + 1, Vec::new());
+    }
+    (grid, top as usize + 1)
 }
 
 #[cfg(test)]
@@ -428,6 +511,51 @@ mod tests {
                 .iter()
                 .any(|p| p.problem == "missing_column" && p.column == "整改时限")
         );
+    }
+
+    /// Found by the `sheet` fuzz target: a cell reference with too many digits overflows
+    /// inside the reader (a panic in debug builds, a garbage position in release ones).
+    #[test]
+    fn a_hostile_cell_reference_is_unreadable_or_bounded_never_a_crash() {
+        let bytes =
+            include_bytes!("../../../fuzz/seeds/sheet/regression-overflowing-cell-reference.xlsx");
+        if let Ok((grid, _)) = read_sheet(bytes) {
+            assert!(grid.len() <= MAX_ROWS + 1);
+            assert!(grid.iter().all(|r| r.len() <= MAX_COLUMNS as usize));
+        }
+    }
+
+    fn sheet_with(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (row, column, text) in cells {
+            sheet.write_string(*row, *column, *text).expect("cell");
+        }
+        book.save_to_buffer().expect("xlsx")
+    }
+
+    #[test]
+    fn far_away_cells_do_not_make_a_grid_of_their_size() {
+        // A header, one row, and a cell a million rows down: too long, refused as such.
+        let far = sheet_with(&[
+            (0, 1, COLUMNS[1]),
+            (1, 1, "海陵区教育局"),
+            (1_000_000, 0, "x"),
+        ]);
+        let (grid, first_row) = read_sheet(&far).expect("readable");
+        assert_eq!(first_row, 1);
+        assert_eq!(
+            grid.len(),
+            MAX_ROWS + 1,
+            "made as long as the import refuses"
+        );
+        // A cell in the sheet's last column is ignored, not a grid 16,384 wide.
+        let wide = sheet_with(&[(2, 1, COLUMNS[1]), (3, 1, "海陵区教育局"), (3, 16_383, "x")]);
+        let (grid, first_row) = read_sheet(&wide).expect("readable");
+        assert_eq!(first_row, 3, "the first row holding anything");
+        assert_eq!(grid.len(), 2);
+        assert_eq!(grid[0].len(), 2, "columns kept in their places from A");
+        assert_eq!(grid[1][1], "海陵区教育局");
     }
 
     #[test]

@@ -74,6 +74,22 @@ pub async fn start_with(
     }
 }
 
+/// The server's warnings and errors go to `server.log` beside its files folder (kept
+/// across restarts), so a drill's unexpected answer can be traced.
+fn server_log(files: &std::path::Path) -> Stdio {
+    files
+        .parent()
+        .and_then(|dir| {
+            std::fs::create_dir_all(dir).ok()?;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("server.log"))
+                .ok()
+        })
+        .map_or_else(Stdio::null, Stdio::from)
+}
+
 /// `None`: the server stopped before answering (the database is still locked).
 async fn start_once(
     db: &str,
@@ -101,7 +117,7 @@ async fn start_once(
         .args(extra)
         .arg("serve")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(server_log(files))
         .spawn()?;
     let mut server = Server {
         child,

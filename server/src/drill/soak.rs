@@ -240,6 +240,9 @@ pub async fn run(minutes: f64, users: u32, dir: &Path, site_root: &str) -> anyho
     for (e, count) in kinds {
         println!("error ({count}×): {e}");
     }
+    if !total.errors.is_empty() {
+        println!("the server's log: {}", dir.join("server.log").display());
+    }
     Ok(total.errors.is_empty() && memory_flat && total.requests > 0)
 }
 
