@@ -97,33 +97,18 @@ fuzz_target!(|input: Input| {
             input.extra.clone()
         }
     };
-    let (item, actor, at, action, before, after);
-    match input.field % 6 {
-        0 => {
-            item = changed(tampered[v].item);
-            tampered[v].item = &item;
-        }
-        1 => {
-            actor = changed(tampered[v].actor);
-            tampered[v].actor = &actor;
-        }
-        2 => {
-            at = changed(tampered[v].at);
-            tampered[v].at = &at;
-        }
-        3 => {
-            action = changed(tampered[v].action);
-            tampered[v].action = &action;
-        }
-        4 => {
-            before = changed(tampered[v].before);
-            tampered[v].before = &before;
-        }
-        _ => {
-            after = changed(tampered[v].after);
-            tampered[v].after = &after;
-        }
-    }
+    let field = usize::from(input.field % 6);
+    let t = &tampered[v];
+    let replacement = changed([t.item, t.actor, t.at, t.action, t.before, t.after][field]);
+    let t = &mut tampered[v];
+    *[
+        &mut t.item,
+        &mut t.actor,
+        &mut t.at,
+        &mut t.action,
+        &mut t.before,
+        &mut t.after,
+    ][field] = &replacement;
     let found = first_break(
         tampered
             .iter()
