@@ -116,7 +116,7 @@ async fn open_database(options: &Options, serving: bool) -> anyhow::Result<app::
         match app::db::connect(&config).await {
             Ok(db) => return Ok(db),
             Err(e) if serving && server::availability::is_remote(&options.db) => {
-                if tries % 10 == 0 {
+                if tries.is_multiple_of(10) {
                     tracing::warn!("waiting for the database at {}: {e}", options.db);
                 }
                 tries += 1;
