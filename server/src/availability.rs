@@ -158,7 +158,10 @@ pub fn unavailable(req: &Request) -> Response {
         let again = if is_page {
             req.uri()
                 .path_and_query()
-                .map_or("/".to_string(), |p| p.to_string())
+                .map(|p| p.to_string())
+                // Only a path of this site: "//host" or "/\host" would leave it.
+                .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\"))
+                .unwrap_or_else(|| "/".to_string())
         } else {
             crate::security::back_path(headers)
         };
@@ -334,6 +337,13 @@ mod tests {
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
             let error: AppError = serde_json::from_str(&body).expect("a server function's error");
             assert_eq!(error, AppError::Unavailable);
+
+            let elsewhere = Request::get("//elsewhere.example/x")
+                .body(Body::empty())
+                .expect("request");
+            let (status, body, _) = send(app(database.clone()), elsewhere).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert!(body.contains("url=/\""), "never to another host: {body}");
 
             let asset = Request::get("/pkg/app.css")
                 .body(Body::empty())
