@@ -6,10 +6,23 @@ mod migrations;
 
 pub use migrations::{MIGRATIONS, Migration, apply_migrations};
 
-use surrealdb::Surreal;
+use std::borrow::Cow;
+use std::future::{Future, IntoFuture};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
 use surrealdb::engine::any::Any;
+use surrealdb::engine::local::Db as Embedded;
 use surrealdb::opt::auth::Root;
 use surrealdb::types::{RecordId, RecordIdKey};
+use surrealdb::{IndexedResults, Surreal};
+
+/// SurrealKV's block cache and memtable when embedded. Left to itself SurrealKV sizes
+/// them from the machine's memory (half of it for the cache, 1 GiB of memtable on a
+/// 24 GiB machine), which a province's ledger then fills; the app keeps what it counts
+/// in memory (the statistics' facts), so the cache only has to hold what is hot.
+pub const BLOCK_CACHE_BYTES: u64 = 256 << 20;
+pub const MEMTABLE_BYTES: u64 = 256 << 20;
 
 /// The handle every service takes: one SurrealDB session, shared by every request.
 ///
@@ -17,13 +30,74 @@ use surrealdb::types::{RecordId, RecordIdKey};
 /// namespace choice; on a SurrealDB server that is a password check for every clone, and
 /// the app hands the database to every request. Cloning a `Db` clones an `Arc`.
 #[derive(Clone, Debug)]
-pub struct Db(std::sync::Arc<Surreal<Any>>);
+pub struct Db(Arc<Engine>);
 
-impl std::ops::Deref for Db {
-    type Target = Surreal<Any>;
+/// Where the session goes: a server or `mem://` (any endpoint), or SurrealKV embedded in
+/// this process with its memory bounded.
+#[derive(Debug)]
+enum Engine {
+    Any(Surreal<Any>),
+    Embedded(Surreal<Embedded>),
+}
 
-    fn deref(&self) -> &Surreal<Any> {
-        &self.0
+/// A query being built ([`Db::query`]): bind its parameters, then await it.
+pub enum Query<'a> {
+    Any(surrealdb::method::Query<'a, Any>),
+    Embedded(surrealdb::method::Query<'a, Embedded>),
+}
+
+impl<'a> Query<'a> {
+    pub fn bind(self, vars: impl surrealdb::method::IntoVariables) -> Self {
+        match self {
+            Query::Any(q) => Query::Any(q.bind(vars)),
+            Query::Embedded(q) => Query::Embedded(q.bind(vars)),
+        }
+    }
+
+    /// More statements, run after those before.
+    pub fn query(self, sql: impl Into<Cow<'a, str>>) -> Self {
+        match self {
+            Query::Any(q) => Query::Any(q.query(sql)),
+            Query::Embedded(q) => Query::Embedded(q.query(sql)),
+        }
+    }
+}
+
+impl<'a> IntoFuture for Query<'a> {
+    type Output = Result<IndexedResults, surrealdb::Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        match self {
+            Query::Any(q) => q.into_future(),
+            Query::Embedded(q) => q.into_future(),
+        }
+    }
+}
+
+impl Db {
+    /// One or more SurrealQL statements; parameters are bound, never spliced in.
+    pub fn query<'a>(&'a self, sql: impl Into<Cow<'a, str>>) -> Query<'a> {
+        match &*self.0 {
+            Engine::Any(s) => Query::Any(s.query(sql)),
+            Engine::Embedded(s) => Query::Embedded(s.query(sql)),
+        }
+    }
+
+    /// Every definition and record, as SurrealQL, into `to`.
+    pub async fn export(&self, to: &Path) -> Result<(), surrealdb::Error> {
+        match &*self.0 {
+            Engine::Any(s) => s.export(to).await,
+            Engine::Embedded(s) => s.export(to).await,
+        }
+    }
+
+    /// Runs the SurrealQL file `from` (a backup).
+    pub async fn import(&self, from: &Path) -> Result<(), surrealdb::Error> {
+        match &*self.0 {
+            Engine::Any(s) => s.import(from).await,
+            Engine::Embedded(s) => s.import(from).await,
+        }
     }
 }
 
@@ -51,8 +125,6 @@ impl DbConfig {
     }
 }
 
-/// Connect, sign in where a server needs it, select the namespace and database, and
-/// bring the schema up to date.
 /// Connect and bring the schema up to this version.
 pub async fn connect(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
     let db = open(cfg).await?;
@@ -60,21 +132,53 @@ pub async fn connect(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
     Ok(db)
 }
 
+/// SurrealKV in this process, its cache and memtable bounded; the rest as the SDK would
+/// open it.
+async fn embedded(path: &str) -> Result<Surreal<Embedded>, surrealdb::Error> {
+    let failed = |e: &dyn std::fmt::Display| surrealdb::Error::internal(format!("{path}: {e:#}"));
+    let config = surrealdb_cnf::ConfigMap::empty()
+        .with_key_value(
+            "surrealkv_block_cache_capacity",
+            BLOCK_CACHE_BYTES.to_string(),
+        )
+        .with_key_value("surrealkv_max_memtable_size", MEMTABLE_BYTES.to_string());
+    let store = surrealdb_core::kvs::Datastore::builder()
+        .with_config(config)
+        .with_auth(false)
+        .without_maintenance_tasks()
+        .build_with_path(path)
+        .await
+        .map_err(|e| failed(&e))?;
+    store.check_version().await.map_err(|e| failed(&e))?;
+    store.bootstrap().await.map_err(|e| failed(&e))?;
+    store.start_maintenance_tasks();
+    Surreal::<Embedded>::unstable_from_datastore(store, None).await
+}
+
 /// Connect, sign in to a server when one is named, choose the namespace and database;
 /// no migration (a restore needs the database as it is).
 pub async fn open(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
-    let db = surrealdb::engine::any::connect(cfg.endpoint.as_str()).await?;
-    if let (Some(username), Some(password)) = (&cfg.username, &cfg.password) {
-        db.signin(Root {
-            username: username.clone(),
-            password: password.clone(),
-        })
-        .await?;
-    }
-    db.use_ns(cfg.namespace.as_str())
-        .use_db(cfg.database.as_str())
-        .await?;
-    Ok(Db(std::sync::Arc::new(db)))
+    let engine = if cfg.endpoint.starts_with("surrealkv://") {
+        let db = embedded(&cfg.endpoint).await?;
+        db.use_ns(cfg.namespace.as_str())
+            .use_db(cfg.database.as_str())
+            .await?;
+        Engine::Embedded(db)
+    } else {
+        let db = surrealdb::engine::any::connect(cfg.endpoint.as_str()).await?;
+        if let (Some(username), Some(password)) = (&cfg.username, &cfg.password) {
+            db.signin(Root {
+                username: username.clone(),
+                password: password.clone(),
+            })
+            .await?;
+        }
+        db.use_ns(cfg.namespace.as_str())
+            .use_db(cfg.database.as_str())
+            .await?;
+        Engine::Any(db)
+    };
+    Ok(Db(Arc::new(engine)))
 }
 
 /// A fresh in-memory database with the schema applied: one per test.
