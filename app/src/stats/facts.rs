@@ -8,11 +8,11 @@
 //! so several servers on one SurrealDB each keep their own, and tests on separate
 //! in-memory databases never share one.
 
-use super::figures::{Fact, Standing};
+use super::figures::{self, Fact, Standing, Tally};
 use crate::AppError;
 use crate::db::{Db, key_of};
 use crate::ledger::calendar::parse_date;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -66,6 +66,8 @@ pub struct Facts {
     pub natures: Interner,
     /// The database's clock to read again from; `None`: never read.
     since: Option<DateTime<Utc>>,
+    /// The whole city's tally, counted once a day and then kept up to date by `put`.
+    city: Option<Tally>,
 }
 
 #[derive(SurrealValue)]
@@ -104,6 +106,12 @@ impl Facts {
         };
         let status = self.status_names.number(&r.status);
         let key = key_of(&r.id);
+        if let Some(city) = &mut self.city {
+            if let Some(&at) = self.position.get(&key) {
+                city.remove(&self.facts[at]);
+            }
+            city.add(&fact);
+        }
         match self.position.get(&key) {
             Some(&at) => {
                 self.facts[at] = fact;
@@ -118,6 +126,22 @@ impl Facts {
                 self.statuses.push(status);
             }
         }
+    }
+
+    /// Counts the whole city on `today` unless it is counted already (then `put` has kept
+    /// it up to date); [`Facts::city`] gives the tally.
+    pub fn count_city(&mut self, today: NaiveDate, months: u32) {
+        if self.city.as_ref().is_some_and(|t| t.today() != today) {
+            self.city = None;
+        }
+        let facts = &self.facts;
+        self.city
+            .get_or_insert_with(|| figures::tally(facts, today, months));
+    }
+
+    /// The city's tally, once [`Facts::count_city`] has counted it.
+    pub fn city(&self) -> Option<&Tally> {
+        self.city.as_ref()
     }
 
     /// Read what changed since the last time (everything the first time, district by

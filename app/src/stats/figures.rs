@@ -50,7 +50,7 @@ pub fn week_of(today: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 /// The day the figures are of, and its week.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Day {
     today: NaiveDate,
     monday: NaiveDate,
@@ -68,27 +68,27 @@ impl Day {
     }
 }
 
-/// Counts one item into `f`. Withdrawn registrations are not problems found; everything
-/// else is.
-fn count(f: &mut Figures, x: &Fact, day: Day) {
+/// Counts one item into `f` (`by` 1), or takes it out again (`by` -1). Withdrawn
+/// registrations are not problems found; everything else is.
+fn count(f: &mut Figures, x: &Fact, day: Day, by: i64) {
     match x.standing {
         Standing::Withdrawn => {}
         Standing::Closed => {
-            f.found += 1;
-            f.closed += 1;
+            f.found += by;
+            f.closed += by;
             if x.closed_on_time == Some(true) {
-                f.closed_on_time += 1;
+                f.closed_on_time += by;
             }
         }
         Standing::Open => {
-            f.found += 1;
-            f.open += 1;
+            f.found += by;
+            f.open += by;
             if let Some(d) = x.approved_deadline {
                 if d < day.today {
-                    f.overdue += 1;
+                    f.overdue += by;
                 }
                 if d >= day.monday && d <= day.sunday {
-                    f.due_this_week += 1;
+                    f.due_this_week += by;
                 }
             }
         }
@@ -101,7 +101,7 @@ pub fn figures<'a>(facts: impl IntoIterator<Item = &'a Fact>, today: NaiveDate) 
     let day = Day::of(today);
     let mut f = Figures::default();
     for x in facts {
-        count(&mut f, x, day);
+        count(&mut f, x, day, 1);
     }
     f
 }
@@ -117,7 +117,7 @@ pub fn by_group(facts: &[Fact], today: NaiveDate, group: impl Fn(&Fact) -> u32) 
         if g >= groups.len() {
             groups.resize(g + 1, Figures::default());
         }
-        count(&mut groups[g], x, day);
+        count(&mut groups[g], x, day, 1);
     }
     groups
 }
@@ -133,11 +133,24 @@ fn largest_first(a: &SplitRow, b: &SplitRow) -> std::cmp::Ordering {
 
 /// The split of the items by one dimension, largest (most found) first, at most `limit`
 /// rows (`None`: all). `name` gives a group's (key, label, English label); it is asked
-/// only for the rows kept.
+/// only for the rows kept and those tied with the last one kept.
 pub fn split(
     groups: &[Figures],
     dimension: &str,
     limit: Option<usize>,
+    name: impl Fn(u32) -> (String, String, String),
+) -> Split {
+    split_by(groups, dimension, limit, |g| name(g).1, &name)
+}
+
+/// [`split`], with `label` giving a group's label cheaply (it breaks the ties of the last
+/// row kept, among perhaps a hundred thousand units); `name` is asked only for the rows
+/// kept, and must give the same label.
+pub fn split_by<L: Ord>(
+    groups: &[Figures],
+    dimension: &str,
+    limit: Option<usize>,
+    label: impl Fn(u32) -> L,
     name: impl Fn(u32) -> (String, String, String),
 ) -> Split {
     let mut found: Vec<(u32, Figures)> = groups
@@ -146,33 +159,39 @@ pub fn split(
         .filter(|(_, f)| f.found > 0)
         .map(|(g, f)| (g as u32, *f))
         .collect();
-    // Rank by the counts first, so only the groups kept are named.
-    found.sort_by(|a, b| b.1.found.cmp(&a.1.found).then(b.1.open.cmp(&a.1.open)));
-    if let Some(limit) = limit
-        && found.len() > limit
-    {
-        // Keep every group tied with the last one kept, so the labels can break the tie.
-        let last = found[limit - 1].1;
-        found.retain(|(_, f)| {
-            f.found > last.found || (f.found == last.found && f.open >= last.open)
-        });
-    }
-    let mut rows: Vec<SplitRow> = found
-        .into_iter()
-        .map(|(g, figures)| {
-            let (key, label, label_en) = name(g);
-            SplitRow {
-                key,
-                label,
-                label_en,
-                figures,
+    let row = |(g, figures): (u32, Figures)| {
+        let (key, label, label_en) = name(g);
+        SplitRow {
+            key,
+            label,
+            label_en,
+            figures,
+        }
+    };
+    let mut rows: Vec<SplitRow> = match limit {
+        // A city has a hundred thousand units, many with the same counts: pick out the
+        // largest by their counts, and of those tied with the last, the first by label.
+        Some(limit) if limit > 0 && found.len() > limit => {
+            found.select_nth_unstable_by(limit - 1, |a, b| {
+                b.1.found.cmp(&a.1.found).then(b.1.open.cmp(&a.1.open))
+            });
+            let last = found[limit - 1].1;
+            let counts = |f: &Figures| (f.found, f.open);
+            let (larger, tied): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .filter(|(_, f)| counts(f) >= counts(&last))
+                .partition(|(_, f)| counts(f) > counts(&last));
+            let room = limit - larger.len();
+            let mut tied = tied;
+            if tied.len() > room {
+                tied.select_nth_unstable_by(room - 1, |a, b| label(a.0).cmp(&label(b.0)));
+                tied.truncate(room);
             }
-        })
-        .collect();
+            larger.into_iter().chain(tied).map(row).collect()
+        }
+        _ => found.into_iter().map(row).collect(),
+    };
     rows.sort_by(largest_first);
-    if let Some(limit) = limit {
-        rows.truncate(limit);
-    }
     Split {
         dimension: dimension.to_string(),
         rows,
@@ -224,13 +243,14 @@ fn month_start(day: NaiveDate, months_back: u32) -> NaiveDate {
 pub fn trend(facts: &[Fact], today: NaiveDate, months: u32) -> Vec<MonthPoint> {
     let mut t = Trend::new(today, months);
     for x in facts {
-        t.add(x);
+        t.add(x, 1);
     }
-    t.finish()
+    t.points()
 }
 
 /// The trend, counted one item at a time: each is open and overdue at the ends of a run
 /// of consecutive months, added as a difference.
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Trend {
     starts: Vec<NaiveDate>,
     ends: Vec<NaiveDate>,
@@ -274,16 +294,17 @@ impl Trend {
         (m < self.starts.len() && d >= self.starts[m]).then_some(m)
     }
 
-    fn add(&mut self, x: &Fact) {
+    /// Counts one item in (`by` 1) or out again (`by` -1).
+    fn add(&mut self, x: &Fact, by: i64) {
         if x.standing == Standing::Withdrawn {
             return;
         }
         let closed = x.standing == Standing::Closed;
         if let Some(m) = x.found_on.and_then(|d| self.month_of(d)) {
-            self.points[m].found += 1;
+            self.points[m].found += by;
         }
         if closed && let Some(m) = x.closed_on.and_then(|d| self.month_of(d)) {
-            self.points[m].closed += 1;
+            self.points[m].closed += by;
         }
         let Some(deadline) = x.approved_deadline else {
             return;
@@ -300,60 +321,101 @@ impl Trend {
             (true, None) => 0,
         };
         if from < until {
-            self.change[from] += 1;
-            self.change[until] -= 1;
+            self.change[from] += by;
+            self.change[until] -= by;
         }
     }
 
-    fn finish(mut self) -> Vec<MonthPoint> {
+    fn points(&self) -> Vec<MonthPoint> {
+        let mut points = self.points.clone();
         let mut running = 0;
-        for (m, p) in self.points.iter_mut().enumerate() {
+        for (m, p) in points.iter_mut().enumerate() {
             running += self.change[m];
             p.overdue_at_end = running;
         }
-        self.points
+        points
     }
 }
 
-/// Everything the dashboard counts, in one pass over the facts: the totals, the figures
-/// of each district, unit, category, source and nature (indexed by their numbers), and
-/// the trend.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Everything the dashboard counts on one day: the totals, the figures of each district,
+/// unit, category, source and nature (indexed by their numbers), and the trend. Counted in
+/// one pass over the facts, then kept up to date as items change (`remove` the old fact,
+/// `add` the new): the city's dashboard does not count a million items on every view.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tally {
+    day: Day,
     pub totals: Figures,
     pub by_district: Vec<Figures>,
     pub by_unit: Vec<Figures>,
     pub by_category: Vec<Figures>,
     pub by_source: Vec<Figures>,
     pub by_nature: Vec<Figures>,
-    pub trend: Vec<MonthPoint>,
+    trend: Trend,
 }
 
+impl Tally {
+    /// Nothing counted yet, on `today`, with a trend of `months` months.
+    pub fn new(today: NaiveDate, months: u32) -> Self {
+        Tally {
+            day: Day::of(today),
+            totals: Figures::default(),
+            by_district: Vec::new(),
+            by_unit: Vec::new(),
+            by_category: Vec::new(),
+            by_source: Vec::new(),
+            by_nature: Vec::new(),
+            trend: Trend::new(today, months),
+        }
+    }
+
+    /// The day counted for (overdue and due this week depend on it).
+    pub fn today(&self) -> NaiveDate {
+        self.day.today
+    }
+
+    pub fn add(&mut self, x: &Fact) {
+        self.count(x, 1);
+    }
+
+    /// Takes out an item counted before (with the fact it was counted with).
+    pub fn remove(&mut self, x: &Fact) {
+        self.count(x, -1);
+    }
+
+    fn count(&mut self, x: &Fact, by: i64) {
+        let day = self.day;
+        let bump = |groups: &mut Vec<Figures>, g: u32| {
+            let g = g as usize;
+            if g >= groups.len() {
+                groups.resize(g + 1, Figures::default());
+            }
+            count(&mut groups[g], x, day, by);
+        };
+        count(&mut self.totals, x, day, by);
+        bump(&mut self.by_district, x.district);
+        bump(&mut self.by_unit, x.unit);
+        bump(&mut self.by_category, x.category);
+        bump(&mut self.by_source, x.source);
+        bump(&mut self.by_nature, x.nature);
+        self.trend.add(x, by);
+    }
+
+    /// Found, closed, and overdue at the month's end, oldest month first.
+    pub fn trend(&self) -> Vec<MonthPoint> {
+        self.trend.points()
+    }
+}
+
+/// The tally of `facts` on `today`, in one pass.
 pub fn tally<'a>(
     facts: impl IntoIterator<Item = &'a Fact>,
     today: NaiveDate,
     months: u32,
 ) -> Tally {
-    let day = Day::of(today);
-    let mut t = Tally::default();
-    let mut trend = Trend::new(today, months);
-    let bump = |groups: &mut Vec<Figures>, g: u32, x: &Fact| {
-        let g = g as usize;
-        if g >= groups.len() {
-            groups.resize(g + 1, Figures::default());
-        }
-        count(&mut groups[g], x, day);
-    };
+    let mut t = Tally::new(today, months);
     for x in facts {
-        count(&mut t.totals, x, day);
-        bump(&mut t.by_district, x.district, x);
-        bump(&mut t.by_unit, x.unit, x);
-        bump(&mut t.by_category, x.category, x);
-        bump(&mut t.by_source, x.source, x);
-        bump(&mut t.by_nature, x.nature, x);
-        trend.add(x);
+        t.add(x);
     }
-    t.trend = trend.finish();
     t
 }
 
@@ -511,7 +573,55 @@ mod tests {
         assert_eq!(t.by_district, by_group(&facts, today, |x| x.district));
         assert_eq!(t.by_unit, by_group(&facts, today, |x| x.unit));
         assert_eq!(t.by_nature, by_group(&facts, today, |x| x.nature));
-        assert_eq!(t.trend, trend(&facts, today, 6));
+        assert_eq!(t.trend(), trend(&facts, today, 6));
+    }
+
+    #[test]
+    fn a_tally_kept_up_to_date_equals_counting_again() {
+        let today = d("2026-11-27").unwrap_or_default();
+        let before = fixture();
+        let mut after = before.clone();
+        // One closed on time, one withdrawn, one given a later deadline, one moved to
+        // another district and unit, and a new one in a district not seen yet.
+        after[2] = fact("xh", "closed", "2026-11-01", Some(("2026-10-30", true)));
+        after[3].standing = Standing::Withdrawn;
+        after[4].approved_deadline = d("2027-01-31");
+        after[5] = fact("hl", "closure_requested", "2026-12-31", None);
+        after.push(fact("e", "issued", "2026-11-25", None));
+        let mut kept = tally(&before, today, 6);
+        for (old, new) in before.iter().zip(&after) {
+            kept.remove(old);
+            kept.add(new);
+        }
+        kept.add(&after[after.len() - 1]);
+        let again = tally(&after, today, 6);
+        assert_eq!(kept.totals, again.totals);
+        assert_eq!(kept.by_district, again.by_district);
+        assert_eq!(kept.by_unit, again.by_unit);
+        assert_eq!(kept.by_category, again.by_category);
+        assert_eq!(kept.trend(), again.trend());
+        assert_eq!(kept.trend(), trend(&after, today, 6));
+    }
+
+    #[test]
+    fn a_limited_split_keeps_the_largest_as_a_full_sort_would() {
+        // Many groups with ties, in a scrambled order.
+        let groups: Vec<Figures> = (0..500u32)
+            .map(|g| Figures {
+                found: i64::from((g * 37) % 23),
+                open: i64::from((g * 11) % 5),
+                ..Figures::default()
+            })
+            .collect();
+        let name = |g: u32| (format!("{g:04}"), format!("{g:04}"), format!("{g:04}"));
+        let labels: Vec<String> = (0..500u32).map(|g| format!("{g:04}")).collect();
+        let all = split(&groups, "unit", None, name);
+        for limit in [1, 7, 15, 100] {
+            let kept = split(&groups, "unit", Some(limit), name);
+            assert_eq!(kept.rows, all.rows[..limit].to_vec(), "limit {limit}");
+            let cheap = split_by(&groups, "unit", Some(limit), |g| &labels[g as usize], name);
+            assert_eq!(cheap.rows, kept.rows, "limit {limit}");
+        }
     }
 
     #[test]

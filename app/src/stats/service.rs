@@ -109,14 +109,25 @@ async fn compute(
     };
     let categories = by_code(crate::ledger::service::list_entries(db, "category").await?);
     let sources = by_code(crate::ledger::service::list_entries(db, "source").await?);
-    let store = facts::current(db).await?;
-    let scope = district.as_ref().map(|d| store.districts.get(d));
-    let facts = store
-        .facts
-        .iter()
-        .filter(|f| scope.is_none_or(|n| n == Some(f.district)));
+    let mut store = facts::current(db).await?;
     let day = today(now);
     let (monday, sunday) = figures::week_of(day);
+    // The city's tally is kept up to date in the store; a district's is counted from its
+    // items (a tenth of a million at most).
+    let counted;
+    let tally = match district.as_ref().map(|d| store.districts.get(d)) {
+        None => {
+            store.count_city(day, TREND_MONTHS);
+            store
+                .city()
+                .ok_or_else(|| AppError::internal("the city's tally is missing"))?
+        }
+        Some(number) => {
+            let facts = store.facts.iter().filter(|f| number == Some(f.district));
+            counted = figures::tally(facts, day, TREND_MONTHS);
+            &counted
+        }
+    };
     let figures::Tally {
         totals,
         by_district,
@@ -124,8 +135,9 @@ async fn compute(
         by_category,
         by_source,
         by_nature,
-        trend,
-    } = figures::tally(facts, day, TREND_MONTHS);
+        ..
+    } = tally;
+    let trend = tally.trend();
     let present = |groups: &[Figures], names: &Interner| -> Vec<String> {
         groups
             .iter()
@@ -137,10 +149,10 @@ async fn compute(
     let district_names = names_of(
         db,
         "district",
-        present(&by_district, &store.districts).into_iter(),
+        present(by_district, &store.districts).into_iter(),
     )
     .await?;
-    let by_district = figures::split(&by_district, "district", None, |g| {
+    let by_district = figures::split(by_district, "district", None, |g| {
         let key = store.districts.name(g).to_string();
         let (zh, en) = district_names
             .get(&key)
@@ -149,10 +161,16 @@ async fn compute(
         (key, zh, en)
     });
     // Rank the units first, then name only those shown.
-    let ranked = figures::split(&by_unit, "unit", unit_rows, |g| {
-        let key = store.units.name(g).to_string();
-        (key.clone(), key.clone(), key)
-    });
+    let ranked = figures::split_by(
+        by_unit,
+        "unit",
+        unit_rows,
+        |g| store.units.name(g),
+        |g| {
+            let key = store.units.name(g).to_string();
+            (key.clone(), key.clone(), key)
+        },
+    );
     let unit_names = names_of(db, "unit", ranked.rows.iter().map(|r| r.key.clone())).await?;
     let by_unit = Split {
         rows: ranked
@@ -180,13 +198,13 @@ async fn compute(
             .unwrap_or((code.clone(), code.clone()));
         (code, zh, en)
     };
-    let by_category = figures::split(&by_category, "category", None, |g| {
+    let by_category = figures::split(by_category, "category", None, |g| {
         listed(&store.categories, &categories, g)
     });
-    let by_source = figures::split(&by_source, "source", None, |g| {
+    let by_source = figures::split(by_source, "source", None, |g| {
         listed(&store.sources, &sources, g)
     });
-    let by_nature = figures::split(&by_nature, "nature", None, |g| {
+    let by_nature = figures::split(by_nature, "nature", None, |g| {
         let code = store.natures.name(g).to_string();
         let (zh, en) = nature_names(&code);
         (code, zh, en)
@@ -200,7 +218,7 @@ async fn compute(
         today: format_date(day),
         week_from: format_date(monday),
         week_to: format_date(sunday),
-        totals,
+        totals: *totals,
         concentration: figures::concentration(&by_district),
         trend,
         splits: vec![by_district, by_unit, by_category, by_source, by_nature],
