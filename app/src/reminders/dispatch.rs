@@ -501,8 +501,11 @@ pub async fn dispatch(
 }
 
 async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Due>, AppError> {
+    // The due rows through their index first: an UPDATE whose WHERE has an OR reads the
+    // whole table (every message ever sent).
     db.query(
-        "UPDATE delivery SET lease_owner = $worker, lease_until = $until
+        "LET $due = SELECT VALUE id FROM delivery WHERE state = 'pending' AND due_at <= $now;
+         UPDATE $due SET lease_owner = $worker, lease_until = $until
             WHERE state = 'pending' AND due_at <= $now AND (lease_until = NONE OR lease_until < $now)
             RETURN id, kind, payload, attempts, channel.url AS url, channel.secret AS secret,
                 channel.template AS template, subscription, subscription.endpoint AS endpoint,
@@ -515,7 +518,7 @@ async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Due>, Ap
     .map_err(db_err)?
     .check()
     .map_err(db_err)?
-    .take(0)
+    .take(1)
     .map_err(db_err)
 }
 

@@ -2,6 +2,7 @@
 //! when each falls, and quiet hours. The scheduler (server) materialises reminders from
 //! these; the administrator edits the ladder.
 
+use crate::stats::figures::{Fact, Standing};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -214,6 +215,41 @@ pub fn weekly_moment(weekday: i64, at: NaiveTime, now: DateTime<Utc>) -> Option<
     (moment <= now).then_some(moment)
 }
 
+/// The weekly summary's figures on `today` (open, overdue, due this week from Monday to
+/// Sunday, closed last week): the city's, and each district's by its number. Withdrawn
+/// registrations are not counted.
+pub fn week_figures(facts: &[Fact], today: NaiveDate) -> (super::Figures, Vec<super::Figures>) {
+    use chrono::Datelike;
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let sunday = monday + Duration::days(6);
+    let last_monday = monday - Duration::days(7);
+    let mut city = super::Figures::default();
+    let mut by_district: Vec<super::Figures> = Vec::new();
+    for x in facts {
+        let add = |f: &mut super::Figures| match x.standing {
+            Standing::Open => {
+                f.open += 1;
+                if let Some(d) = x.approved_deadline {
+                    f.overdue += i64::from(d < today);
+                    f.due_this_week += i64::from(d >= monday && d <= sunday);
+                }
+            }
+            Standing::Closed => {
+                f.closed_last_week +=
+                    i64::from(x.closed_on.is_some_and(|c| c >= last_monday && c < monday));
+            }
+            Standing::Withdrawn => {}
+        };
+        add(&mut city);
+        let d = x.district as usize;
+        if d >= by_district.len() {
+            by_district.resize(d + 1, super::Figures::default());
+        }
+        add(&mut by_district[d]);
+    }
+    (city, by_district)
+}
+
 /// The day of occurrence `n` (0 = the first) of `rule` for an anchor date, or `None` when
 /// the rule does not repeat and `n > 0`.
 pub fn occurrence_day(rule: &Rule, anchor: NaiveDate, n: u32) -> Option<NaiveDate> {
@@ -319,6 +355,35 @@ pub fn release_after_quiet(at: DateTime<Utc>, from: NaiveTime, until: NaiveTime)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_weekly_figures_count_the_city_and_each_district() {
+        // Wednesday 2026-12-30: the week is 12-28 to 01-03, last week 12-21 to 12-27.
+        let fact = |district: u32, standing: Standing, deadline: &str, closed: Option<&str>| Fact {
+            district,
+            standing,
+            approved_deadline: Some(d(deadline)),
+            closed_on: closed.map(d),
+            ..Fact::default()
+        };
+        let facts = [
+            fact(0, Standing::Open, "2026-12-29", None), // overdue and due this week
+            fact(0, Standing::Open, "2027-01-03", None), // due this week
+            fact(1, Standing::Open, "2027-02-01", None),
+            fact(1, Standing::Closed, "2026-12-01", Some("2026-12-21")), // last week
+            fact(1, Standing::Closed, "2026-12-01", Some("2026-12-28")), // this week
+            fact(2, Standing::Withdrawn, "2026-12-01", None),
+        ];
+        let (city, by) = week_figures(&facts, d("2026-12-30"));
+        let four = |f: &crate::reminders::Figures| {
+            (f.open, f.overdue, f.due_this_week, f.closed_last_week)
+        };
+        assert_eq!(four(&city), (3, 1, 2, 1));
+        assert_eq!(
+            by.iter().map(four).collect::<Vec<_>>(),
+            [(2, 1, 2, 0), (1, 0, 0, 1), (0, 0, 0, 0)]
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         crate::ledger::calendar::parse_date(s).unwrap_or_else(|| panic!("{s}"))

@@ -186,39 +186,21 @@ struct NewReminder {
     summary: Option<Figures>,
 }
 
-/// The weekly summary's figures for the city, or for one district.
+/// The weekly summary's figures on `today`: the city's, and each district's by its key.
+/// Counted from the statistics' facts (kept in memory and caught up with the ledger), not
+/// by reading every item for every office.
 async fn week_figures(
     db: &Db,
-    district: Option<RecordId>,
     today: NaiveDate,
-) -> Result<Figures, AppError> {
-    use chrono::Datelike;
-    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let figures: Option<Figures> = db
-        .query(
-            "LET $open = SELECT approved_deadline FROM item
-                WHERE status NOT IN ['closed', 'withdrawn'] AND ($district = NONE OR district = $district);
-             RETURN {
-                open: array::len($open),
-                overdue: array::len($open[WHERE approved_deadline < $today]),
-                due_this_week: array::len($open[WHERE approved_deadline >= $monday AND approved_deadline <= $sunday]),
-                closed_last_week: count((SELECT VALUE id FROM item WHERE status = 'closed'
-                    AND closed_on >= $last_monday AND closed_on < $monday
-                    AND ($district = NONE OR district = $district))),
-             };",
-        )
-        .bind(("district", district))
-        .bind(("today", format_date(today)))
-        .bind(("monday", format_date(monday)))
-        .bind(("sunday", format_date(monday + Duration::days(6))))
-        .bind(("last_monday", format_date(monday - Duration::days(7))))
-        .await
-        .map_err(db_err)?
-        .check()
-        .map_err(db_err)?
-        .take(1)
-        .map_err(db_err)?;
-    Ok(figures.unwrap_or_default())
+) -> Result<(Figures, HashMap<String, Figures>), AppError> {
+    let store = crate::stats::facts::current(db).await?;
+    let (city, by_district) = super::ladder::week_figures(&store.facts, today);
+    let by_district = by_district
+        .into_iter()
+        .enumerate()
+        .map(|(n, f)| (store.districts.name(n as u32).to_string(), f))
+        .collect();
+    Ok((city, by_district))
 }
 
 fn key_hash(key: &str) -> String {
@@ -230,11 +212,14 @@ fn key_hash(key: &str) -> String {
 /// reminders of items that are no longer open. Returns how many were new.
 pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, AppError> {
     let today = today(now);
+    // The pending reminders are found through their index first: an UPDATE whose WHERE
+    // has an OR reads the whole table (every reminder ever sent).
     db.query(
         "UPDATE reminder SET state = 'cancelled'
             WHERE state = 'pending' AND item.status IN ['closed', 'withdrawn'];
-         UPDATE reminder SET state = 'cancelled'
-            WHERE state = 'pending' AND ret != NONE
+         LET $of_returns = SELECT VALUE id FROM reminder WHERE state = 'pending' AND ret != NONE;
+         UPDATE $of_returns SET state = 'cancelled'
+            WHERE state = 'pending'
                 AND (ret.state NOT IN ['draft', 'returned'] OR ret.campaign.state != 'open');",
     )
     .await
@@ -366,6 +351,8 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
             continue;
         }
         let week = crate::ledger::calendar::today(moment);
+        // Once a week each: only the recipients who do not have this week's yet.
+        let mut due: Vec<(RecordId, &Person, Option<RecordId>)> = Vec::new();
         for kind in &rule.recipients {
             for p in people.central.iter().chain(people.district_offices()) {
                 let district = match (kind, p.role.as_str()) {
@@ -377,20 +364,43 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
                     }
                     _ => continue,
                 };
-                rows.push(NewReminder {
-                    id: record(
-                        "reminder",
-                        &key_hash(&format!("{}|{week}|{}", rule.code, key_of(&p.id))),
-                    ),
-                    item: None,
-                    ret: None,
-                    rule: rule.code.clone(),
-                    occurrence: 0,
-                    recipient: p.id.clone(),
-                    day: format_date(week),
-                    summary: Some(week_figures(db, district, today).await?),
-                });
+                let id = record(
+                    "reminder",
+                    &key_hash(&format!("{}|{week}|{}", rule.code, key_of(&p.id))),
+                );
+                due.push((id, p, district));
             }
+        }
+        let ids: Vec<RecordId> = due.iter().map(|d| d.0.clone()).collect();
+        let planned: Vec<RecordId> = db
+            .query("SELECT VALUE id FROM $ids")
+            .bind(("ids", ids))
+            .await
+            .map_err(db_err)?
+            .check()
+            .map_err(db_err)?
+            .take(0)
+            .map_err(db_err)?;
+        due.retain(|d| !planned.contains(&d.0));
+        if due.is_empty() {
+            continue;
+        }
+        let (city, by_district) = week_figures(db, today).await?;
+        for (id, p, district) in due {
+            let summary = match &district {
+                None => city.clone(),
+                Some(d) => by_district.get(&key_of(d)).cloned().unwrap_or_default(),
+            };
+            rows.push(NewReminder {
+                id,
+                item: None,
+                ret: None,
+                rule: rule.code.clone(),
+                occurrence: 0,
+                recipient: p.id.clone(),
+                day: format_date(week),
+                summary: Some(summary),
+            });
         }
     }
     rows.extend(plan_returns(rules, &returns, &people, since_floor, today));
@@ -515,8 +525,11 @@ fn plan_returns(
 pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<RecordId>, AppError> {
     let claimed: Vec<RecordId> = db
         .query(
-            // One statement, so one transaction: two instances cannot both claim a row.
-            "UPDATE reminder SET lease_owner = $worker, lease_until = $until
+            // The due rows through their index (an UPDATE whose WHERE has an OR reads the
+            // whole table), then claimed in one statement, so one transaction that checks
+            // the lease again: two instances cannot both claim a row.
+            "LET $due = SELECT VALUE id FROM reminder WHERE state = 'pending' AND due_at <= $now;
+             UPDATE $due SET lease_owner = $worker, lease_until = $until
                 WHERE state = 'pending' AND due_at <= $now
                     AND (lease_until = NONE OR lease_until < $now)
                 RETURN VALUE id",
@@ -528,7 +541,7 @@ pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Reco
         .map_err(db_err)?
         .check()
         .map_err(db_err)?
-        .take(0)
+        .take(1)
         .map_err(db_err)?;
     Ok(claimed)
 }
