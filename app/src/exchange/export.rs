@@ -1,12 +1,14 @@
 //! Excel out (server only). The ledger export pages through the filtered items in
 //! ledger-number order and writes each batch straight to a worksheet in constant-memory
 //! mode (rows go to a temporary file as they are written), so 100,000 rows take as
-//! little memory as 1,000. The statistics tables are small and written in one go.
+//! little memory as 1,000. The next batch is read while one is written, and a batch's
+//! measures and progress are read for all its items at once. The statistics tables are
+//! small and written in one go.
 
 use super::COLUMNS;
 use crate::AppError;
 use crate::auth::SessionUser;
-use crate::db::Db;
+use crate::db::{Db, key_of};
 use crate::i18n::Locale;
 use crate::ledger::ItemFilter;
 use crate::ledger::lifecycle::{Nature, Status};
@@ -20,6 +22,8 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 /// Items read from the database at a time.
 pub const BATCH: usize = 1000;
+/// Batches read at once.
+const AHEAD: usize = 2;
 
 fn xlsx_err(e: XlsxError) -> AppError {
     AppError::internal(format!("xlsx: {e}"))
@@ -28,9 +32,10 @@ fn xlsx_err(e: XlsxError) -> AppError {
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct Row {
+    id: RecordId,
     number: String,
     unit_name: String,
-    district_name: String,
+    district: RecordId,
     category: String,
     nature: String,
     description: String,
@@ -41,8 +46,86 @@ struct Row {
     status: String,
     closed_on: Option<String>,
     closed_on_time: Option<bool>,
-    measures: Vec<String>,
-    progress: Vec<String>,
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Named {
+    id: RecordId,
+    name: String,
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct MeasureRow {
+    item: RecordId,
+    due: String,
+    what: String,
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct ProgressRow {
+    item: RecordId,
+    at: DateTime<Utc>,
+    text: String,
+}
+
+/// One batch of rows, with each item's measures (by due date) and latest progress.
+struct Batch {
+    rows: Vec<Row>,
+    measures: HashMap<String, Vec<String>>,
+    progress: HashMap<String, (DateTime<Utc>, String)>,
+}
+
+/// Reads one batch: `rows` is a statement that sets `$rows` (the items, in order).
+async fn fetch(
+    db: Db,
+    rows: String,
+    binds: crate::ledger::service::Binds,
+) -> Result<Batch, AppError> {
+    let mut query = db.query(format!(
+        "{rows};
+         LET $found = $rows.id;
+         RETURN $rows;
+         SELECT item, due, what FROM measure WHERE item IN $found;
+         SELECT item, at, text FROM progress WHERE item IN $found;"
+    ));
+    for (k, v) in binds {
+        query = query.bind((k, v));
+    }
+    let mut response = query.await?.check()?;
+    let rows: Vec<Row> = response.take(2)?;
+    let measure_rows: Vec<MeasureRow> = response.take(3)?;
+    let progress_rows: Vec<ProgressRow> = response.take(4)?;
+    let mut by_item: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for m in measure_rows {
+        by_item
+            .entry(key_of(&m.item))
+            .or_default()
+            .push((m.due, m.what));
+    }
+    let measures = by_item
+        .into_iter()
+        .map(|(item, mut list)| {
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            (item, list.into_iter().map(|(_, what)| what).collect())
+        })
+        .collect();
+    let mut progress: HashMap<String, (DateTime<Utc>, String)> = HashMap::new();
+    for p in progress_rows {
+        let latest = progress
+            .entry(key_of(&p.item))
+            .or_insert((p.at, String::new()));
+        if p.at >= latest.0 {
+            *latest = (p.at, p.text);
+        }
+    }
+    Ok(Batch {
+        rows,
+        measures,
+        progress,
+    })
 }
 
 fn header(ws: &mut Worksheet, names: &[&str]) -> Result<(), XlsxError> {
@@ -63,11 +146,8 @@ async fn names(db: &Db, table: &str) -> Result<HashMap<String, String>, AppError
 }
 
 /// What the export reads of each item.
-const FIELDS: &str = "number, unit.name AS unit_name, district.name AS district_name, category,
-    nature, description, source, found_on, approved_deadline, head_name, status, closed_on,
-    closed_on_time,
-    (SELECT due, what FROM measure WHERE item = $parent.id ORDER BY due).what AS measures,
-    (SELECT at, text FROM progress WHERE item = $parent.id ORDER BY at DESC LIMIT 1).text AS progress";
+const FIELDS: &str = "id, number, unit.name AS unit_name, district, category, nature, description, source, found_on, approved_deadline, head_name, status,
+    closed_on, closed_on_time";
 
 /// Write the items `filter` selects in the caller's scope to a new .xlsx file in `dir`.
 /// Returns the file and the number of items.
@@ -81,6 +161,16 @@ pub async fn export_ledger(
     let (condition, binds) = crate::ledger::service::filter_clause(user, filter, now)?;
     let categories = names(db, "category").await?;
     let sources = names(db, "source").await?;
+    // A city's districts, named once (not once per row).
+    let districts: HashMap<String, String> = db
+        .query("SELECT id, name FROM district")
+        .await?
+        .check()?
+        .take::<Vec<Named>>(0)?
+        .into_iter()
+        .map(|d| (key_of(&d.id), d.name))
+        .collect();
+    let none = String::new();
     std::fs::create_dir_all(dir).map_err(AppError::internal)?;
     let mut workbook = Workbook::new();
     workbook.set_tempdir(dir).map_err(xlsx_err)?;
@@ -105,36 +195,55 @@ pub async fn export_ledger(
         None,
     )
     .await?;
-    let by_ids = format!("SELECT {FIELDS} FROM $ids WHERE {condition} ORDER BY number");
+    let by_ids =
+        format!("LET $rows = (SELECT {FIELDS} FROM $ids WHERE {condition} ORDER BY number)");
     let by_scan = format!(
-        "SELECT {FIELDS} FROM item WHERE {condition} AND number > $after ORDER BY number LIMIT {BATCH}"
+        "LET $rows = (SELECT {FIELDS} FROM item WHERE {condition} AND number > $after
+            ORDER BY number LIMIT {BATCH})"
     );
-    let mut batches = chosen.map(|(_, ids)| ids);
+    let ids = chosen.map(|(_, ids)| ids);
+    // Batches by id are read two at a time (the database uses both cores while the
+    // sheet is written); a scan reads the next batch from where the last one ended.
+    let by_id = |range: std::ops::Range<usize>, ids: &[RecordId]| {
+        let mut b = binds.clone();
+        b.push(("ids", ids[range].to_vec().into_value()));
+        tokio::spawn(fetch(db.clone(), by_ids.clone(), b))
+    };
+    let by_number = |after: String| {
+        let mut b = binds.clone();
+        b.push(("after", after.into_value()));
+        tokio::spawn(fetch(db.clone(), by_scan.clone(), b))
+    };
+    let mut reading = std::collections::VecDeque::new();
     let mut next = 0;
-    let mut after = String::new();
+    let ask = |reading: &mut std::collections::VecDeque<_>, next: &mut usize| {
+        if let Some(ids) = &ids {
+            while reading.len() < AHEAD && *next < ids.len() {
+                let end = (*next + BATCH).min(ids.len());
+                reading.push_back(by_id(*next..end, ids));
+                *next = end;
+            }
+        }
+    };
+    match &ids {
+        Some(_) => ask(&mut reading, &mut next),
+        None => reading.push_back(by_number(String::new())),
+    }
     let mut written: usize = 0;
-    loop {
-        let rows: Vec<Row> = match &mut batches {
-            Some(ids) => {
-                if next >= ids.len() {
-                    break;
-                }
-                let batch: Vec<RecordId> = ids[next..(next + BATCH).min(ids.len())].to_vec();
-                next += batch.len();
-                let mut query = db.query(by_ids.as_str()).bind(("ids", batch));
-                for (k, v) in &binds {
-                    query = query.bind((*k, v.clone()));
-                }
-                query.await?.check()?.take(0)?
+    while let Some(batch) = reading.pop_front() {
+        let Batch {
+            rows,
+            measures,
+            progress,
+        } = batch.await.map_err(AppError::internal)??;
+        // Ask for the next batches before writing this one.
+        match (&ids, rows.last()) {
+            (Some(_), _) => ask(&mut reading, &mut next),
+            (None, Some(last)) if rows.len() == BATCH => {
+                reading.push_back(by_number(last.number.clone()))
             }
-            None => {
-                let mut query = db.query(by_scan.as_str()).bind(("after", after.clone()));
-                for (k, v) in &binds {
-                    query = query.bind((*k, v.clone()));
-                }
-                query.await?.check()?.take(0)?
-            }
-        };
+            _ => {}
+        }
         for r in &rows {
             written += 1;
             let line = written as u32;
@@ -146,10 +255,11 @@ pub async fn export_ledger(
                 ("closed", Some(false)) => "否",
                 _ => "",
             };
+            let key = key_of(&r.id);
             ws.write_number(line, 0, written as f64).map_err(xlsx_err)?;
             let cells: [&str; 15] = [
                 &r.unit_name,
-                &r.district_name,
+                districts.get(&key_of(&r.district)).unwrap_or(&none),
                 categories.get(&r.category).unwrap_or(&r.category),
                 &Nature::parse(&r.nature)
                     .map(|n| nature_label(Locale::zh, n))
@@ -159,8 +269,8 @@ pub async fn export_ledger(
                 &r.found_on,
                 &r.approved_deadline,
                 &r.head_name,
-                &r.measures.join("；"),
-                r.progress.first().map(String::as_str).unwrap_or(""),
+                &measures.get(&key).map(|m| m.join("；")).unwrap_or_default(),
+                progress.get(&key).map(|p| p.1.as_str()).unwrap_or(""),
                 &status,
                 r.closed_on.as_deref().unwrap_or(""),
                 on_time,
@@ -172,13 +282,6 @@ pub async fn export_ledger(
                         .map_err(xlsx_err)?;
                 }
             }
-        }
-        if batches.is_some() {
-            continue;
-        }
-        match rows.last() {
-            Some(last) if rows.len() == BATCH => after = last.number.clone(),
-            _ => break,
         }
     }
     let path = dir.join(format!(

@@ -13,7 +13,7 @@ mod steps;
 
 pub use history::{ChainReport, verify_ledger};
 pub(crate) use history::{Change, commit_many};
-pub(crate) use read::filter_clause;
+pub(crate) use read::{Binds, filter_clause};
 pub use read::{
     acceptance_queue, attachment_for_download, get_item, list_categories, list_items,
     list_items_by_query, list_sources, unit_items,
