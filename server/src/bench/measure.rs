@@ -2,7 +2,7 @@
 //! on the generated database: what a page costs before it is rendered.
 
 use super::generate::{self, EXPORT_SOURCE, SEARCH_WORDS, Sizes};
-use super::{Figure, Timing};
+use super::{Figure, Parts, Timing};
 use app::auth::{Role, Scope, SessionUser};
 use app::db::Db;
 use app::ledger::ItemFilter;
@@ -145,196 +145,208 @@ pub async fn in_process(
     sizes: Sizes,
     now: DateTime<Utc>,
     scratch: &std::path::Path,
+    parts: &Parts,
 ) -> anyhow::Result<Vec<Figure>> {
     let mut out = Vec::new();
     let me = central();
 
-    eprintln!("measuring the dashboard");
-    let first = time(1, |_| async {
-        app::stats::service::dashboard(db, &me, now)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    out.push(Figure::ms(
-        "dashboard, city, first call (loads the facts)",
-        first,
-        None,
-    ));
-    let warm = time(20, |_| async {
-        app::stats::service::dashboard(db, &me, now)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    let totals = app::stats::service::dashboard(db, &me, now)
-        .await
-        .map_err(err)?
-        .totals;
-    out.push(Figure::ms("dashboard, city (20 calls)", warm, Some(100.0)));
-    let district = time(20, |run| {
-        let user = district_office(run % sizes.districts);
-        async move {
-            app::stats::service::dashboard(db, &user, now)
+    if parts.wants("dashboard") {
+        eprintln!("measuring the dashboard");
+        let first = time(1, |_| async {
+            app::stats::service::dashboard(db, &me, now)
                 .await
                 .map_err(err)
-        }
-    })
-    .await?;
-    out.push(Figure::ms(
-        "dashboard, one district (20 districts)",
-        district,
-        Some(100.0),
-    ));
-
-    eprintln!("measuring a unit's list");
-    let units = time(200, |run| {
-        let user = unit_head(some_unit(run, sizes), sizes);
-        async move {
-            app::ledger::service::unit_items(db, &user, now)
-                .await
-                .map_err(err)
-        }
-    })
-    .await?;
-    out.push(Figure::ms(
-        "a unit's open items (200 units)",
-        units,
-        Some(5.0),
-    ));
-
-    eprintln!("measuring the central ledger");
-    let filtered = ItemFilter {
-        district: generate::district_key(3),
-        category: "over_establishment".into(),
-        status: "open".into(),
-        ..ItemFilter::default()
-    };
-    let page = time(5, |_| async {
-        app::ledger::service::list_items(db, &me, &filtered, now)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    out.push(Figure::ms(
-        "central ledger, filtered page (district + category + open)",
-        page,
-        None,
-    ));
-    let everything = time(3, |_| async {
-        app::ledger::service::list_items(db, &me, &ItemFilter::default(), now)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    out.push(Figure::ms(
-        "central ledger, first page of all",
-        everything,
-        None,
-    ));
-    let search = ItemFilter {
-        q: SEARCH_WORDS.into(),
-        ..ItemFilter::default()
-    };
-    let found = app::ledger::service::list_items(db, &me, &search, now)
-        .await
-        .map_err(err)?
-        .total;
-    let searching = time(3, |_| async {
-        app::ledger::service::list_items(db, &me, &search, now)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    out.push(Figure::ms(
-        &format!("search \"{SEARCH_WORDS}\" ({found} found)"),
-        searching,
-        None,
-    ));
-
-    eprintln!("measuring reminder ticks");
-    // As on a new day (a reused database was planned today already).
-    db.query("DELETE reminder_plan:state").await?.check()?;
-    let first_tick = time(1, |_| async {
-        app::reminders::service::tick(db, "bench", now)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    out.push(Figure::ms(
-        "reminder tick, first of the day",
-        first_tick,
-        None,
-    ));
-    let later = time(3, |run| async move {
-        let at = now + chrono::Duration::seconds(30 * (run as i64 + 1));
-        app::reminders::service::tick(db, "bench", at)
-            .await
-            .map_err(err)
-    })
-    .await?;
-    out.push(Figure::ms(
-        "reminder tick, the next ones (30 s apart)",
-        later,
-        Some(1000.0),
-    ));
-
-    eprintln!("measuring the Excel export");
-    let me_pid = std::process::id();
-    let rss_before = rss(me_pid).unwrap_or(0);
-    // The highest resident memory while the export runs, sampled.
-    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let sampler = {
-        let running = running.clone();
-        std::thread::spawn(move || {
-            let mut highest = 0;
-            while running.load(std::sync::atomic::Ordering::Relaxed) {
-                highest = highest.max(rss(me_pid).unwrap_or(0));
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            highest
         })
-    };
-    let export = ItemFilter {
-        source: EXPORT_SOURCE.into(),
-        ..ItemFilter::default()
-    };
-    let started = Instant::now();
-    let done = tokio::time::timeout(
-        CALL_LIMIT,
-        app::exchange::export::export_ledger(db, &me, &export, now, scratch),
-    )
-    .await;
-    running.store(false, std::sync::atomic::Ordering::Relaxed);
-    let highest = sampler.join().unwrap_or(0);
-    let Ok(done) = done else {
+        .await?;
         out.push(Figure::ms(
-            "Excel export (stopped)",
-            Timing::of(vec![CALL_LIMIT]),
+            "dashboard, city, first call (loads the facts)",
+            first,
+            None,
+        ));
+        let warm = time(20, |_| async {
+            app::stats::service::dashboard(db, &me, now)
+                .await
+                .map_err(err)
+        })
+        .await?;
+        let totals = app::stats::service::dashboard(db, &me, now)
+            .await
+            .map_err(err)?
+            .totals;
+        out.push(Figure::ms("dashboard, city (20 calls)", warm, Some(100.0)));
+        out.push(Figure::text(
+            "dashboard totals (found / open / overdue)",
+            format!("{} / {} / {}", totals.found, totals.open, totals.overdue),
+        ));
+        let district = time(20, |run| {
+            let user = district_office(run % sizes.districts);
+            async move {
+                app::stats::service::dashboard(db, &user, now)
+                    .await
+                    .map_err(err)
+            }
+        })
+        .await?;
+        out.push(Figure::ms(
+            "dashboard, one district (20 districts)",
+            district,
+            Some(100.0),
+        ));
+    }
+
+    if parts.wants("units") {
+        eprintln!("measuring a unit's list");
+        let units = time(200, |run| {
+            let user = unit_head(some_unit(run, sizes), sizes);
+            async move {
+                app::ledger::service::unit_items(db, &user, now)
+                    .await
+                    .map_err(err)
+            }
+        })
+        .await?;
+        out.push(Figure::ms(
+            "a unit's open items (200 units)",
+            units,
+            Some(5.0),
+        ));
+    }
+
+    if parts.wants("ledger") {
+        eprintln!("measuring the central ledger");
+        let filtered = ItemFilter {
+            district: generate::district_key(3),
+            category: "over_establishment".into(),
+            status: "open".into(),
+            ..ItemFilter::default()
+        };
+        let page = time(5, |_| async {
+            app::ledger::service::list_items(db, &me, &filtered, now)
+                .await
+                .map_err(err)
+        })
+        .await?;
+        out.push(Figure::ms(
+            "central ledger, filtered page (district + category + open)",
+            page,
+            None,
+        ));
+        let everything = time(3, |_| async {
+            app::ledger::service::list_items(db, &me, &ItemFilter::default(), now)
+                .await
+                .map_err(err)
+        })
+        .await?;
+        out.push(Figure::ms(
+            "central ledger, first page of all",
+            everything,
+            None,
+        ));
+        let search = ItemFilter {
+            q: SEARCH_WORDS.into(),
+            ..ItemFilter::default()
+        };
+        let found = app::ledger::service::list_items(db, &me, &search, now)
+            .await
+            .map_err(err)?
+            .total;
+        let searching = time(3, |_| async {
+            app::ledger::service::list_items(db, &me, &search, now)
+                .await
+                .map_err(err)
+        })
+        .await?;
+        out.push(Figure::ms(
+            &format!("search \"{SEARCH_WORDS}\" ({found} found)"),
+            searching,
+            None,
+        ));
+    }
+
+    if parts.wants("ticks") {
+        eprintln!("measuring reminder ticks");
+        // As on a new day (a reused database was planned today already).
+        db.query("DELETE reminder_plan:state").await?.check()?;
+        let first_tick = time(1, |_| async {
+            app::reminders::service::tick(db, "bench", now)
+                .await
+                .map_err(err)
+        })
+        .await?;
+        out.push(Figure::ms(
+            "reminder tick, first of the day",
+            first_tick,
+            None,
+        ));
+        let later = time(3, |run| async move {
+            let at = now + chrono::Duration::seconds(30 * (run as i64 + 1));
+            app::reminders::service::tick(db, "bench", at)
+                .await
+                .map_err(err)
+        })
+        .await?;
+        out.push(Figure::ms(
+            "reminder tick, the next ones (30 s apart)",
+            later,
+            Some(1000.0),
+        ));
+    }
+
+    if parts.wants("export") {
+        eprintln!("measuring the Excel export");
+        let me_pid = std::process::id();
+        let rss_before = rss(me_pid).unwrap_or(0);
+        // The highest resident memory while the export runs, sampled.
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let sampler = {
+            let running = running.clone();
+            std::thread::spawn(move || {
+                let mut highest = 0;
+                while running.load(std::sync::atomic::Ordering::Relaxed) {
+                    highest = highest.max(rss(me_pid).unwrap_or(0));
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                highest
+            })
+        };
+        let export = ItemFilter {
+            source: EXPORT_SOURCE.into(),
+            ..ItemFilter::default()
+        };
+        let started = Instant::now();
+        let done = tokio::time::timeout(
+            CALL_LIMIT,
+            app::exchange::export::export_ledger(db, &me, &export, now, scratch),
+        )
+        .await;
+        running.store(false, std::sync::atomic::Ordering::Relaxed);
+        let highest = sampler.join().unwrap_or(0);
+        let Ok(done) = done else {
+            out.push(Figure::ms(
+                "Excel export (stopped)",
+                Timing::of(vec![CALL_LIMIT]),
+                Some(10_000.0),
+            ));
+            return Ok(out);
+        };
+        let (file, rows) = done.map_err(err)?;
+        let took = started.elapsed();
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        let _ = std::fs::remove_file(&file);
+        out.push(Figure::ms(
+            &format!(
+                "Excel export, {rows} rows ({:.1} MB file)",
+                size as f64 / 1e6
+            ),
+            Timing::of(vec![took]),
             Some(10_000.0),
         ));
-        return Ok(out);
-    };
-    let (file, rows) = done.map_err(err)?;
-    let took = started.elapsed();
-    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-    let _ = std::fs::remove_file(&file);
-    out.push(Figure::ms(
-        &format!(
-            "Excel export, {rows} rows ({:.1} MB file)",
-            size as f64 / 1e6
-        ),
-        Timing::of(vec![took]),
-        Some(10_000.0),
-    ));
-    out.push(Figure::bytes(
-        "Excel export, highest memory above the start (sampled every 20 ms)",
-        highest.saturating_sub(rss_before),
-        None,
-    ));
-    out.push(Figure::text(
-        "dashboard totals (found / open / overdue)",
-        format!("{} / {} / {}", totals.found, totals.open, totals.overdue),
-    ));
+        out.push(Figure::bytes(
+            "Excel export, highest memory above the start (sampled every 20 ms)",
+            highest.saturating_sub(rss_before),
+            None,
+        ));
+    }
+
     Ok(out)
 }

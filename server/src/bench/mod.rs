@@ -32,12 +32,30 @@ pub struct BenchArgs {
     /// one; the sizes must be those it was generated with.
     #[arg(long)]
     pub reuse: bool,
+    /// Measure only these parts, comma-separated: dashboard, units, ledger, ticks, export,
+    /// server (start-up, first load, the pages over HTTP, wrk, the server's memory).
+    /// Default: all. Only the budgets of the parts measured are checked.
+    #[arg(long, value_delimiter = ',', value_parser = Parts::NAMES)]
+    pub only: Vec<String>,
     /// Seconds of each wrk run.
     #[arg(long, default_value_t = 10)]
     pub wrk_seconds: u32,
     /// wrk's connections.
     #[arg(long, default_value_t = 64)]
     pub connections: u32,
+}
+
+/// The parts of the benchmark a run measures.
+#[derive(Clone, Debug, Default)]
+pub struct Parts(Vec<String>);
+
+impl Parts {
+    pub const NAMES: [&'static str; 6] =
+        ["dashboard", "units", "ledger", "ticks", "export", "server"];
+
+    pub fn wants(&self, part: &str) -> bool {
+        self.0.is_empty() || self.0.iter().any(|p| p == part)
+    }
 }
 
 /// Durations of repeated runs.
@@ -172,6 +190,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
     let db_path = dir.join("db");
     let endpoint = format!("surrealkv://{}", db_path.display());
     let now = chrono::Utc::now();
+    let parts = Parts(args.only.clone());
     let mut figures = vec![Figure::text(
         "ledger",
         format!(
@@ -207,7 +226,8 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
                     ),
                 ));
             }
-            figures.extend(measure::in_process(&db, sizes, now, &dir.join("scratch")).await?);
+            figures
+                .extend(measure::in_process(&db, sizes, now, &dir.join("scratch"), &parts).await?);
             let token = |user: String| {
                 let db = db.clone();
                 async move {
@@ -219,10 +239,15 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             };
             let head = token(generate::unit_head(sizes.units / 2)).await?;
             let central = token(generate::CENTRAL.to_string()).await?;
-            figures.extend(measure::per_request(&db, sizes, &head).await?);
+            if parts.wants("server") {
+                figures.extend(measure::per_request(&db, sizes, &head).await?);
+            }
             (head, central)
             // The database closes here, so the server can open it.
         };
+        if !parts.wants("server") {
+            return anyhow::Ok(());
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
 
         eprintln!("starting the server on the generated database");
