@@ -106,14 +106,15 @@ impl Facts {
         };
         let status = self.status_names.number(&r.status);
         let key = key_of(&r.id);
+        let known = self.position.get(&key).copied();
         if let Some(city) = &mut self.city {
-            if let Some(&at) = self.position.get(&key) {
+            if let Some(at) = known {
                 city.remove(&self.facts[at]);
             }
             city.add(&fact);
         }
-        match self.position.get(&key) {
-            Some(&at) => {
+        match known {
+            Some(at) => {
                 self.facts[at] = fact;
                 self.numbers[at] = r.number;
                 self.statuses[at] = status;
