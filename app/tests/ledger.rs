@@ -1199,7 +1199,9 @@ async fn the_central_office_records_accountability_and_keeps_the_lists() {
             .iter()
             .any(|e| e.action == "record_accountability")
     );
-    // The editable lists: the administrator adds a category; names stay unique.
+    // The editable lists: the administrator adds a category; names stay unique. The
+    // unit's list has been read first, so the names it keeps are those from before.
+    assert!(!ok(ledger::unit_items(&w.db, &w.head_a, now()).await).is_empty());
     ok(ledger::add_list_entry(
         &w.db,
         &w.admin,
@@ -1222,8 +1224,16 @@ async fn the_central_office_records_accountability_and_keeps_the_lists() {
         categories.last().map(|c| c.name.as_str()),
         Some("违规设置议事协调机构")
     );
-    // A registration can use the new category at once.
+    // A registration can use the new category at once, and lists name it at once.
     let mut item = new_item(&w.unit_a, "violation", "2026-12-31");
     item.category = categories[6].code.clone();
-    ok(ledger::register_item(&w.db, &w.central, &item, now()).await);
+    let (new_id, _) = ok(ledger::register_item(&w.db, &w.central, &item, now()).await);
+    let mine = ok(ledger::unit_items(&w.db, &w.head_a, now()).await);
+    let Some(listed) = mine.iter().find(|s| s.id == new_id) else {
+        panic!("the new item is not in the unit's list");
+    };
+    assert_eq!(listed.category.name, "违规设置议事协调机构");
+    assert_eq!(listed.category.name_en, "Unapproved coordination body");
+    let d = ok(ledger::get_item(&w.db, &w.head_a, &new_id, now()).await);
+    assert_eq!(d.summary.category.name, "违规设置议事协调机构");
 }

@@ -30,7 +30,18 @@ pub const MEMTABLE_BYTES: u64 = 256 << 20;
 /// namespace choice; on a SurrealDB server that is a password check for every clone, and
 /// the app hands the database to every request. Cloning a `Db` clones an `Arc`.
 #[derive(Clone, Debug)]
-pub struct Db(Arc<Engine>);
+pub struct Db(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    engine: Engine,
+    /// Values this process derived from the database and keeps beside the handle, so
+    /// that each database (one per test) has its own ([`Db::remembered`]).
+    memo: Memo,
+}
+
+type Memo =
+    std::sync::Mutex<std::collections::HashMap<&'static str, Arc<dyn std::any::Any + Send + Sync>>>;
 
 /// Where the session goes: a server or `mem://` (any endpoint), or SurrealKV embedded in
 /// this process with its memory bounded.
@@ -78,15 +89,38 @@ impl<'a> IntoFuture for Query<'a> {
 impl Db {
     /// One or more SurrealQL statements; parameters are bound, never spliced in.
     pub fn query<'a>(&'a self, sql: impl Into<Cow<'a, str>>) -> Query<'a> {
-        match &*self.0 {
+        match &self.0.engine {
             Engine::Any(s) => Query::Any(s.query(sql)),
             Engine::Embedded(s) => Query::Embedded(s.query(sql)),
         }
     }
 
+    /// What was kept under `key` by [`Db::remember`], if it is still there and a `T`.
+    pub fn remembered<T: Send + Sync + 'static>(&self, key: &'static str) -> Option<Arc<T>> {
+        let memo = self.0.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.get(key).cloned()?.downcast::<T>().ok()
+    }
+
+    /// Keeps `value` under `key` for this database's handle (and its clones).
+    pub fn remember<T: Send + Sync + 'static>(&self, key: &'static str, value: Arc<T>) {
+        let mut memo = self.0.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.insert(key, value);
+    }
+
+    /// What is kept under `key` for this database's handle, made empty the first time.
+    pub fn kept<T: Default + Send + Sync + 'static>(&self, key: &'static str) -> Arc<T> {
+        let mut memo = self.0.memo.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = memo.get(key).cloned().and_then(|v| v.downcast::<T>().ok()) {
+            return found;
+        }
+        let made = Arc::new(T::default());
+        memo.insert(key, made.clone());
+        made
+    }
+
     /// Every definition and record, as SurrealQL, into `to`.
     pub async fn export(&self, to: &Path) -> Result<(), surrealdb::Error> {
-        match &*self.0 {
+        match &self.0.engine {
             Engine::Any(s) => s.export(to).await,
             Engine::Embedded(s) => s.export(to).await,
         }
@@ -94,7 +128,7 @@ impl Db {
 
     /// Runs the SurrealQL file `from` (a backup).
     pub async fn import(&self, from: &Path) -> Result<(), surrealdb::Error> {
-        match &*self.0 {
+        match &self.0.engine {
             Engine::Any(s) => s.import(from).await,
             Engine::Embedded(s) => s.import(from).await,
         }
@@ -178,7 +212,10 @@ pub async fn open(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
             .await?;
         Engine::Any(db)
     };
-    Ok(Db(Arc::new(engine)))
+    Ok(Db(Arc::new(Inner {
+        engine,
+        memo: Default::default(),
+    })))
 }
 
 /// A fresh in-memory database with the schema applied: one per test.

@@ -2,7 +2,7 @@
 //! the item page. Everything is limited to the caller's scope.
 
 use super::register::list_entries;
-use super::{ITEM_FIELDS, ItemRow, actor_for, load_item, scope_clause};
+use super::{ITEM_FIELDS, ItemRow, actor_for, load_item, read_items, scope_clause};
 use crate::AppError;
 use crate::auth::{PartnerDept, Role, SessionUser};
 use crate::db::{Db, key_of, record};
@@ -16,6 +16,7 @@ use crate::ledger::{
     TimelineEntry,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
+use std::sync::Arc;
 use surrealdb::types::{RecordId, SurrealValue, Value};
 
 pub const PAGE_SIZE: i64 = 20;
@@ -35,11 +36,31 @@ struct Lists {
 }
 
 impl Lists {
-    async fn load(db: &Db) -> Result<Lists, AppError> {
-        Ok(Lists {
+    /// Where the lists are kept beside the database's handle ([`Db::remember`]).
+    const MEMO: &'static str = "ledger.lists";
+
+    /// The category and source lists for these rows' codes: as kept since they were
+    /// last read, or read again when a row has a code they lack. Entries are only ever
+    /// added (a new one has a new code; none is renamed or removed), so lists that know
+    /// every code asked for name them as reading them again would.
+    async fn for_rows(db: &Db, rows: &[ItemRow]) -> Result<Arc<Lists>, AppError> {
+        if let Some(kept) = db.remembered::<Lists>(Self::MEMO)
+            && rows.iter().all(|r| {
+                Self::has(&kept.categories, &r.category) && Self::has(&kept.sources, &r.source)
+            })
+        {
+            return Ok(kept);
+        }
+        let read = Arc::new(Lists {
             categories: list_categories(db).await?,
             sources: list_sources(db).await?,
-        })
+        });
+        db.remember(Self::MEMO, read.clone());
+        Ok(read)
+    }
+
+    fn has(list: &[ListEntry], code: &str) -> bool {
+        list.iter().any(|e| e.code == code)
     }
 
     fn find(list: &[ListEntry], code: &str) -> ListEntry {
@@ -244,14 +265,12 @@ pub async fn list_items(
     )
     .await?
     {
-        let mut rows: Vec<ItemRow> = db
-            .query(format!(
-                "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished FROM $ids"
-            ))
-            .bind(("ids", ids.clone()))
-            .await?
-            .check()?
-            .take(0)?;
+        let mut rows = read_items(
+            db,
+            &format!("SELECT {ITEM_FIELDS} FROM $ids"),
+            vec![("ids", ids.clone().into_value())],
+        )
+        .await?;
         rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
         return page_of(db, user, &rows, total as i64, page, now).await;
     }
@@ -273,22 +292,26 @@ pub async fn list_items_by_query(
         "found" => "ORDER BY found_on DESC, number DESC",
         _ => URGENT_FIRST,
     };
-    let sql = format!(
-        "SELECT count() AS n FROM item WHERE {condition} GROUP ALL;
-         SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished
-            FROM item WHERE {condition} {order} LIMIT $limit START $start;"
-    );
-    let mut query = db.query(sql);
-    for (k, v) in binds {
-        query = query.bind((k, v));
+    let mut count = db.query(format!(
+        "SELECT count() AS n FROM item WHERE {condition} GROUP ALL"
+    ));
+    for (k, v) in binds.clone() {
+        count = count.bind((k, v));
     }
-    let mut response = query
-        .bind(("limit", PAGE_SIZE))
-        .bind(("start", (page - 1) * PAGE_SIZE))
-        .await?
-        .check()?;
-    let total: Option<i64> = response.take((0, "n"))?;
-    let rows: Vec<ItemRow> = response.take(1)?;
+    let total: Option<i64> = count.await?.check()?.take((0, "n"))?;
+    let mut binds = binds;
+    binds.push(("limit", PAGE_SIZE.into_value()));
+    binds.push(("start", ((page - 1) * PAGE_SIZE).into_value()));
+    let rows = read_items(
+        db,
+        &format!(
+            "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished
+                FROM item WHERE {condition} {order}
+                LIMIT $limit START $start"
+        ),
+        binds,
+    )
+    .await?;
     page_of(db, user, &rows, total.unwrap_or(0), page, now).await
 }
 
@@ -300,7 +323,7 @@ async fn page_of(
     page: i64,
     now: DateTime<Utc>,
 ) -> Result<ItemPage, AppError> {
-    let lists = Lists::load(db).await?;
+    let lists = Lists::for_rows(db, rows).await?;
     Ok(ItemPage {
         items: rows
             .iter()
@@ -323,16 +346,16 @@ pub async fn unit_items(
     }
     // One query through the unit's index, without the count a page needs.
     let (scope, binds) = scope_clause(user)?;
-    let sql = format!(
-        "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished FROM item
-         WHERE {scope} AND status NOT IN ['closed', 'withdrawn'] {URGENT_FIRST}"
-    );
-    let mut query = db.query(sql);
-    for (k, v) in binds {
-        query = query.bind((k, v));
-    }
-    let rows: Vec<ItemRow> = query.await?.check()?.take(0)?;
-    let lists = Lists::load(db).await?;
+    let rows = read_items(
+        db,
+        &format!(
+            "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished
+                FROM item WHERE {scope} AND status NOT IN ['closed', 'withdrawn'] {URGENT_FIRST}"
+        ),
+        binds,
+    )
+    .await?;
+    let lists = Lists::for_rows(db, &rows).await?;
     rows.iter().map(|r| summary(r, user, &lists, now)).collect()
 }
 
@@ -344,19 +367,22 @@ pub async fn acceptance_queue(
 ) -> Result<Vec<ItemSummary>, AppError> {
     let me = CoSigner::of(user).ok_or(AppError::Forbidden)?;
     let (scope, binds) = scope_clause(user)?;
-    let sql = format!(
-        "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished FROM item
-         WHERE {scope} AND status = 'closure_requested' AND $me IN co_signers
-            AND $me NOT IN (SELECT VALUE co_signer FROM acceptance
-                WHERE item = $parent.id AND round = $parent.acceptance_round)
-         {URGENT_FIRST}"
-    );
-    let mut query = db.query(sql).bind(("me", me.as_str().to_string()));
-    for (k, v) in binds {
-        query = query.bind((k, v));
-    }
-    let rows: Vec<ItemRow> = query.await?.check()?.take(0)?;
-    let lists = Lists::load(db).await?;
+    let mut binds = binds;
+    binds.push(("me", me.as_str().to_string().into_value()));
+    let rows = read_items(
+        db,
+        &format!(
+            "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished
+                FROM item
+                WHERE {scope} AND status = 'closure_requested' AND $me IN co_signers
+                    AND $me NOT IN (SELECT VALUE co_signer FROM acceptance
+                        WHERE item = $parent.id AND round = $parent.acceptance_round)
+                {URGENT_FIRST}"
+        ),
+        binds,
+    )
+    .await?;
+    let lists = Lists::for_rows(db, &rows).await?;
     rows.iter().map(|r| summary(r, user, &lists, now)).collect()
 }
 
@@ -480,7 +506,7 @@ pub async fn get_item(
     now: DateTime<Utc>,
 ) -> Result<ItemDetail, AppError> {
     let row = load_item(db, user, id).await?;
-    let lists = Lists::load(db).await?;
+    let lists = Lists::for_rows(db, std::slice::from_ref(&row)).await?;
     let summary = summary(&row, user, &lists, now)?;
     let mut response = db
         .query(
