@@ -176,6 +176,12 @@ async fn sign_out_ends_the_session_and_unknown_tokens_are_absent() {
     let signed = sign_in(&db, "zhou", "taizhou2026", t0())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    // Resolved a moment before (and so remembered by this process): signing out still
+    // ends it at once.
+    assert!(matches!(
+        resolve_session(&db, &signed.token, t0()).await,
+        Ok(SessionState::Live(_))
+    ));
     assert_eq!(sign_out(&db, &signed.token).await, Ok(()));
     assert_eq!(
         resolve_session(&db, &signed.token, t0()).await,
@@ -212,6 +218,10 @@ async fn a_password_reset_unlocks_and_signs_out_everywhere() {
     let signed = sign_in(&db, "zhou", "taizhou2026", t0())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        resolve_session(&db, &signed.token, t0()).await,
+        Ok(SessionState::Live(_))
+    ));
     for _ in 0..5 {
         let _ = sign_in(&db, "zhou", "nope-nope-1", t0()).await;
     }

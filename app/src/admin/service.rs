@@ -184,5 +184,6 @@ pub async fn reset_password(db: &Db, user_id: &str, new_password: &str) -> Resul
     .bind(("hash", hash))
     .await?
     .check()?;
+    crate::auth::service::forget_checked_sessions(db);
     Ok(())
 }

@@ -62,6 +62,26 @@ pub fn should_touch(last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now - last_seen >= Duration::seconds(TOUCH_EVERY_SECONDS)
 }
 
+/// How long a session this process has just checked is taken as it was, without asking
+/// the database again. Sign-out, a password change and a reset made through this process
+/// take effect at once; made through another instance of the server, within this long.
+pub const RECHECK_SESSION_SECONDS: i64 = 2;
+
+/// Whether a session checked at `checked` (its `last_seen` as it then stood) may be taken
+/// as it was at `now`: checked within [`RECHECK_SESSION_SECONDS`] (not in the future),
+/// still live, and not yet due to be touched (touching goes to the database).
+pub fn may_reuse_session(
+    last_seen: DateTime<Utc>,
+    checked: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    let since = now - checked;
+    since >= Duration::zero()
+        && since < Duration::seconds(RECHECK_SESSION_SECONDS)
+        && session_is_live(last_seen, now)
+        && !should_touch(last_seen, now)
+}
+
 fn char_len(s: &str) -> u32 {
     u32::try_from(s.chars().count()).unwrap_or(u32::MAX)
 }
@@ -213,6 +233,28 @@ mod tests {
         assert!(!session_is_live(t0(), t0() + Duration::minutes(30)));
         assert!(!should_touch(t0(), t0() + Duration::seconds(30)));
         assert!(should_touch(t0(), t0() + Duration::seconds(60)));
+    }
+
+    #[test]
+    fn a_session_checked_a_moment_ago_is_taken_as_it_was() {
+        let seen = t0();
+        let checked = t0() + Duration::seconds(10);
+        let at = |ms: i64| checked + Duration::milliseconds(ms);
+        assert!(may_reuse_session(seen, checked, at(0)));
+        assert!(may_reuse_session(seen, checked, at(1_999)));
+        // Asked again after the recheck interval, or with the clock set back.
+        assert!(!may_reuse_session(seen, checked, at(2_000)));
+        assert!(!may_reuse_session(seen, checked, at(-1)));
+        // Due to be touched, or idle too long: the database decides.
+        let late = t0() + Duration::seconds(59);
+        assert!(may_reuse_session(
+            seen,
+            late,
+            late + Duration::milliseconds(500)
+        ));
+        assert!(!may_reuse_session(seen, late, late + Duration::seconds(1)));
+        let stale = t0() - Duration::minutes(IDLE_TIMEOUT_MINUTES);
+        assert!(!may_reuse_session(stale, checked, at(1)));
     }
 
     #[test]

@@ -157,7 +157,7 @@ async fn record_failure(db: &Db, id: &RecordId, now: DateTime<Utc>) -> Result<Ap
 }
 
 /// What a session cookie turned out to be.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SessionState {
     /// No cookie, or a token we do not know.
     Absent,
@@ -177,14 +177,67 @@ struct SessionRow {
     last_seen: DateTime<Utc>,
 }
 
+/// Sessions this process checked in the database a moment ago, by token hash: every
+/// page and server function resolves the caller's session, and the same few are asked
+/// for again and again. Taken as they were for [`rules::RECHECK_SESSION_SECONDS`] at most
+/// ([`rules::may_reuse_session`]); sign-out, password changes and resets forget them.
+#[derive(Default)]
+struct CheckedSessions(std::sync::Mutex<std::collections::HashMap<String, Checked>>);
+
+struct Checked {
+    state: SessionState,
+    last_seen: DateTime<Utc>,
+    at: DateTime<Utc>,
+}
+
+impl CheckedSessions {
+    const MEMO: &'static str = "auth.sessions";
+    /// Past this many, sessions not checked lately are dropped when one is added.
+    const SWEEP_ABOVE: usize = 10_000;
+
+    fn of(db: &Db) -> std::sync::Arc<Self> {
+        db.kept::<Self>(Self::MEMO)
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Checked>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reuse(&self, hash: &str, now: DateTime<Utc>) -> Option<SessionState> {
+        self.map()
+            .get(hash)
+            .filter(|c| rules::may_reuse_session(c.last_seen, c.at, now))
+            .map(|c| c.state.clone())
+    }
+
+    fn keep(&self, hash: String, checked: Checked) {
+        let mut map = self.map();
+        if map.len() >= Self::SWEEP_ABOVE {
+            map.retain(|_, c| rules::may_reuse_session(c.last_seen, c.at, checked.at));
+        }
+        map.insert(hash, checked);
+    }
+}
+
+/// Forget every session this process checked lately, after sign-outs, password changes
+/// and resets, so that they take effect here at once.
+pub(crate) fn forget_checked_sessions(db: &Db) {
+    CheckedSessions::of(db).map().clear();
+}
+
 pub async fn resolve_session(
     db: &Db,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<SessionState, AppError> {
+    let hash = token_hash(token);
+    let checked = CheckedSessions::of(db);
+    if let Some(state) = checked.reuse(&hash, now) {
+        return Ok(state);
+    }
     let row: Option<SessionRow> = db
         .query("SELECT id, user, last_seen FROM session WHERE token_hash = $hash LIMIT 1")
-        .bind(("hash", token_hash(token)))
+        .bind(("hash", hash.clone()))
         .await?
         .check()?
         .take(0)?;
@@ -195,6 +248,7 @@ pub async fn resolve_session(
         db.query("DELETE $id").bind(("id", row.id)).await?.check()?;
         return Ok(SessionState::Expired);
     }
+    let mut last_seen = row.last_seen;
     if rules::should_touch(row.last_seen, now) {
         // Best effort: when several requests of one session touch it at once, one may
         // lose the write to another (which did the same); that must not sign anyone out.
@@ -204,22 +258,34 @@ pub async fn resolve_session(
             .bind(("now", now))
             .await
             .and_then(|r| r.check());
-        if let Err(e) = touched {
-            tracing::debug!(error = %e, "session touch skipped");
+        match touched {
+            Ok(_) => last_seen = now,
+            Err(e) => tracing::debug!(error = %e, "session touch skipped"),
         }
     }
-    Ok(match load_user_and_flag(db, &row.user).await? {
+    let state = match load_user_and_flag(db, &row.user).await? {
         Some((user, true)) => SessionState::MustChangePassword(user),
         Some((user, false)) => SessionState::Live(user),
-        None => SessionState::Absent,
-    })
+        None => return Ok(SessionState::Absent),
+    };
+    checked.keep(
+        hash,
+        Checked {
+            state: state.clone(),
+            last_seen,
+            at: now,
+        },
+    );
+    Ok(state)
 }
 
 pub async fn sign_out(db: &Db, token: &str) -> Result<(), AppError> {
+    let hash = token_hash(token);
     db.query("DELETE session WHERE token_hash = $hash")
-        .bind(("hash", token_hash(token)))
+        .bind(("hash", hash.clone()))
         .await?
         .check()?;
+    CheckedSessions::of(db).map().remove(&hash);
     Ok(())
 }
 
@@ -401,5 +467,6 @@ pub async fn change_password(
     .bind(("keep", keep_token.map(token_hash).unwrap_or_default()))
     .await?
     .check()?;
+    forget_checked_sessions(db);
     Ok(())
 }
