@@ -329,23 +329,27 @@ pub fn parse_wrk(report: &str) -> Option<Load> {
     })
 }
 
-/// wrk on `path` with `connections` connections for `seconds`.
+/// wrk on `path` with `connections` connections for `seconds`, signed in as the holder
+/// of `token` (signed out when `None`).
 pub fn wrk(
     server: &Server,
     path: &str,
-    token: &str,
+    token: Option<&str>,
     connections: u32,
     seconds: u32,
 ) -> anyhow::Result<Load> {
-    let out = Command::new("wrk")
+    let mut command = Command::new("wrk");
+    command
         .args(["-t", "2", "--latency"])
         .arg(format!("-c{connections}"))
-        .arg(format!("-d{seconds}s"))
-        .arg("-H")
-        .arg(format!(
+        .arg(format!("-d{seconds}s"));
+    if let Some(token) = token {
+        command.arg("-H").arg(format!(
             "Cookie: {}={token}",
             app::auth::service::SESSION_COOKIE
-        ))
+        ));
+    }
+    let out = command
         .arg(format!("{}{path}", server.base))
         .output()
         .map_err(|e| anyhow::anyhow!("wrk could not be run ({e}); install Debian's wrk package"))?;

@@ -294,59 +294,90 @@ pub async fn in_process(
 
     if parts.wants("export") {
         eprintln!("measuring the Excel export");
-        let me_pid = std::process::id();
-        let rss_before = rss(me_pid).unwrap_or(0);
-        // The highest resident memory while the export runs, sampled.
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let sampler = {
-            let running = running.clone();
-            std::thread::spawn(move || {
-                let mut highest = 0;
-                while running.load(std::sync::atomic::Ordering::Relaxed) {
-                    highest = highest.max(rss(me_pid).unwrap_or(0));
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                highest
-            })
-        };
-        let export = ItemFilter {
-            source: EXPORT_SOURCE.into(),
-            ..ItemFilter::default()
-        };
-        let started = Instant::now();
-        let done = tokio::time::timeout(
-            CALL_LIMIT,
-            app::exchange::export::export_ledger(db, &me, &export, now, scratch),
-        )
-        .await;
-        running.store(false, std::sync::atomic::Ordering::Relaxed);
-        let highest = sampler.join().unwrap_or(0);
-        let Ok(done) = done else {
+        // Twice: the first run also fills SurrealKV's block cache (bounded, 256 MiB) with
+        // the items it reads; the second shows what the export itself holds.
+        for run in ["first", "second"] {
+            let Some(export) = export_once(db, &me, now, scratch).await? else {
+                out.push(Figure::ms(
+                    "Excel export (stopped)",
+                    Timing::of(vec![CALL_LIMIT]),
+                    Some(10_000.0),
+                ));
+                return Ok(out);
+            };
             out.push(Figure::ms(
-                "Excel export (stopped)",
-                Timing::of(vec![CALL_LIMIT]),
+                &format!(
+                    "Excel export, {} rows ({:.1} MB file), {run} run",
+                    export.rows,
+                    export.bytes as f64 / 1e6
+                ),
+                Timing::of(vec![export.took]),
                 Some(10_000.0),
             ));
-            return Ok(out);
-        };
-        let (file, rows) = done.map_err(err)?;
-        let took = started.elapsed();
-        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        let _ = std::fs::remove_file(&file);
-        out.push(Figure::ms(
-            &format!(
-                "Excel export, {rows} rows ({:.1} MB file)",
-                size as f64 / 1e6
-            ),
-            Timing::of(vec![took]),
-            Some(10_000.0),
-        ));
-        out.push(Figure::bytes(
-            "Excel export, highest memory above the start (sampled every 20 ms)",
-            highest.saturating_sub(rss_before),
-            None,
-        ));
+            out.push(Figure::bytes(
+                &format!("  {run} run: highest memory above its start (sampled every 20 ms)"),
+                export.grew,
+                None,
+            ));
+        }
     }
 
     Ok(out)
+}
+
+/// One Excel export of the benchmark's rows, as timed and sampled.
+struct Export {
+    took: std::time::Duration,
+    rows: usize,
+    bytes: u64,
+    /// The highest resident memory while it ran, above the memory when it started.
+    grew: u64,
+}
+
+/// Runs the export once (`None`: stopped at the call limit).
+async fn export_once(
+    db: &Db,
+    me: &SessionUser,
+    now: DateTime<Utc>,
+    scratch: &std::path::Path,
+) -> anyhow::Result<Option<Export>> {
+    let me_pid = std::process::id();
+    let rss_before = rss(me_pid).unwrap_or(0);
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let running = running.clone();
+        std::thread::spawn(move || {
+            let mut highest = 0;
+            while running.load(std::sync::atomic::Ordering::Relaxed) {
+                highest = highest.max(rss(me_pid).unwrap_or(0));
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            highest
+        })
+    };
+    let filter = ItemFilter {
+        source: EXPORT_SOURCE.into(),
+        ..ItemFilter::default()
+    };
+    let started = Instant::now();
+    let done = tokio::time::timeout(
+        CALL_LIMIT,
+        app::exchange::export::export_ledger(db, me, &filter, now, scratch),
+    )
+    .await;
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    let highest = sampler.join().unwrap_or(0);
+    let Ok(done) = done else {
+        return Ok(None);
+    };
+    let (file, rows) = done.map_err(err)?;
+    let took = started.elapsed();
+    let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&file);
+    Ok(Some(Export {
+        took,
+        rows,
+        bytes,
+        grew: highest.saturating_sub(rss_before),
+    }))
 }

@@ -265,17 +265,19 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
         let page = http::wrk(
             &server,
             "/",
-            &head_token,
+            Some(&head_token),
             args.connections,
             args.wrk_seconds,
         )?;
         let bare = http::wrk(
             &server,
             crate::BARE_PATH,
-            &head_token,
+            Some(&head_token),
             args.connections,
             args.wrk_seconds,
         )?;
+        // What rendering alone costs: the sign-in page reads nothing from the database.
+        let sign_in = http::wrk(&server, "/login", None, args.connections, args.wrk_seconds)?;
         let ratio = page.requests_per_second / bare.requests_per_second.max(0.001);
         figures.push(Figure::text(
             &format!("wrk, bare axum handler, {} connections", args.connections),
@@ -294,6 +296,18 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             format!(
                 "{:.0} req/s, {} errors",
                 page.requests_per_second, page.errors
+            ),
+        ));
+        figures.push(Figure::text(
+            &format!(
+                "wrk, sign-in page rendered (no database), {} connections",
+                args.connections
+            ),
+            format!(
+                "{:.0} req/s, p99 {:.1} ms, {} errors",
+                sign_in.requests_per_second,
+                sign_in.p99.as_secs_f64() * 1000.0,
+                sign_in.errors
             ),
         ));
         figures.push(Figure::check(
