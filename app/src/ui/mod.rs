@@ -92,11 +92,16 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The page's title and description, as plain text: a page is rendered in one language
+/// (changing it loads the page again). A closure reading the language here was read by
+/// the server after the page's reactive owner had gone, and under concurrent requests
+/// panicked ("a reactive value that has already been disposed"), costing a re-render.
 #[component]
 fn AppTitle() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_i18n().get_locale_untracked();
+    let tagline = td_string!(locale, app_tagline).to_string();
     view! {
-        <Title text=move || format!("{} · {}", t_string!(i18n, app_name), t_string!(i18n, app_tagline)) />
-        <Meta name="description" content=move || t_string!(i18n, app_tagline).to_string() />
+        <Title text=format!("{} · {tagline}", td_string!(locale, app_name)) />
+        <Meta name="description" content=tagline />
     }
 }
