@@ -17,7 +17,7 @@ use crate::ledger::pages::{
 };
 use errors::{NotFoundPage, OfflinePage};
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -35,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
                 <AutoReload options=options.clone() />
-                <HashedStylesheet options=options.clone() id="leptos" />
+                <link id="leptos" rel="stylesheet" href=stylesheet_href(&options) />
                 <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
@@ -44,6 +44,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `/pkg/rectify.<hash>.css`, the hash from the file cargo-leptos writes beside the
+/// server binary. leptos_meta's `HashedStylesheet` reads that file on every page; the
+/// hash cannot change while the process runs, so it is read once.
+fn stylesheet_href(options: &LeptosOptions) -> &'static str {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| {
+        let hash = options
+            .hash_files
+            .then(|| std::env::current_exe().ok())
+            .flatten()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|hashes| {
+                hashes.lines().find_map(|line| {
+                    let (kind, hash) = line.split_once(':')?;
+                    (kind.trim() == "css").then(|| format!(".{}", hash.trim()))
+                })
+            })
+            .unwrap_or_default();
+        format!(
+            "/{}/{}{hash}.css",
+            options.site_pkg_dir, options.output_name
+        )
+    })
 }
 
 #[component]
