@@ -7,7 +7,7 @@ use app::auth::{Role, Scope, SessionUser};
 use app::db::Db;
 use app::ledger::ItemFilter;
 use chrono::{DateTime, Utc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 fn central() -> SessionUser {
     SessionUser {
@@ -93,6 +93,48 @@ pub fn peak_rss(pid: u32) -> Option<u64> {
 /// The resident memory of a process now, in bytes.
 pub fn rss(pid: u32) -> Option<u64> {
     proc_status_kb(pid, "VmRSS:").map(|kb| kb * 1024)
+}
+
+/// The processor time a process has used so far (user and system), from
+/// `/proc/PID/stat` in the kernel's clock ticks (USER_HZ, 100 a second on Linux).
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command's name is in parentheses and may hold spaces: count from after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    // utime and stime are the 14th and 15th fields; the 3rd is the first after ')'.
+    Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
+
+/// Wait until a process has been idle, under `busy_share` of one core for `quiet`
+/// in a row, or until `limit`: how long it took, or `None` when it never went quiet.
+/// The server compacts SurrealKV's files in the background long after the requests end,
+/// and its peak memory is only known once that is done.
+pub async fn until_idle(
+    pid: u32,
+    quiet: Duration,
+    busy_share: f64,
+    limit: Duration,
+) -> Option<Duration> {
+    let started = Instant::now();
+    let step = Duration::from_secs(1);
+    let mut calm = Duration::ZERO;
+    let mut before = cpu_time(pid)?;
+    while started.elapsed() < limit {
+        tokio::time::sleep(step).await;
+        let now = cpu_time(pid)?;
+        let used = now.saturating_sub(before).as_secs_f64() / step.as_secs_f64();
+        before = now;
+        calm = if used < busy_share {
+            calm + step
+        } else {
+            Duration::ZERO
+        };
+        if calm >= quiet {
+            return Some(started.elapsed());
+        }
+    }
+    None
 }
 
 fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
@@ -380,4 +422,25 @@ async fn export_once(
         bytes,
         grew: highest.saturating_sub(rss_before),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn processor_time_of_this_process_grows_with_work() {
+        let me = std::process::id();
+        let before = cpu_time(me).expect("/proc/self/stat is readable");
+        let started = Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let after = cpu_time(me).expect("/proc/self/stat is readable");
+        assert!(
+            after >= before + Duration::from_millis(100),
+            "{before:?} → {after:?}"
+        );
+    }
 }

@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// wrk's connections.
     #[arg(long, default_value_t = 64)]
     pub connections: u32,
+    /// How long to wait, at most, for the server to finish its background work (SurrealKV
+    /// compacting the generated files) before reading its peak memory.
+    #[arg(long, default_value_t = 900)]
+    pub idle_wait_seconds: u64,
 }
 
 /// The parts of the benchmark a run measures.
@@ -327,8 +331,28 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             measure::rss(pid).unwrap_or(0),
             Some(1 << 30),
         ));
+        eprintln!("waiting for the server to go idle (SurrealKV compacts in the background)");
+        let idle = measure::until_idle(
+            pid,
+            Duration::from_secs(10),
+            0.05,
+            Duration::from_secs(args.idle_wait_seconds),
+        )
+        .await;
+        figures.push(Figure::text(
+            "server idle again after the run",
+            match idle {
+                Some(t) => format!("after {:.0} s", t.as_secs_f64()),
+                None => format!("still busy after {} s", args.idle_wait_seconds),
+            },
+        ));
         figures.push(Figure::bytes(
-            "server memory, peak (VmHWM)",
+            "server memory once idle (RSS)",
+            measure::rss(pid).unwrap_or(0),
+            Some(1 << 30),
+        ));
+        figures.push(Figure::bytes(
+            "server memory, peak until then (VmHWM)",
             measure::peak_rss(pid).unwrap_or(0),
             Some(1 << 30),
         ));
