@@ -36,7 +36,7 @@ pub struct Db(Arc<Inner>);
 struct Inner {
     engine: Engine,
     /// Values this process derived from the database and keeps beside the handle, so
-    /// that each database (one per test) has its own ([`Db::remembered`]).
+    /// that each database (one per test) has its own ([`Db::kept`]).
     memo: Memo,
 }
 
@@ -93,18 +93,6 @@ impl Db {
             Engine::Any(s) => Query::Any(s.query(sql)),
             Engine::Embedded(s) => Query::Embedded(s.query(sql)),
         }
-    }
-
-    /// What was kept under `key` by [`Db::remember`], if it is still there and a `T`.
-    pub fn remembered<T: Send + Sync + 'static>(&self, key: &'static str) -> Option<Arc<T>> {
-        let memo = self.0.memo.lock().unwrap_or_else(|p| p.into_inner());
-        memo.get(key).cloned()?.downcast::<T>().ok()
-    }
-
-    /// Keeps `value` under `key` for this database's handle (and its clones).
-    pub fn remember<T: Send + Sync + 'static>(&self, key: &'static str, value: Arc<T>) {
-        let mut memo = self.0.memo.lock().unwrap_or_else(|p| p.into_inner());
-        memo.insert(key, value);
     }
 
     /// What is kept under `key` for this database's handle, made empty the first time.

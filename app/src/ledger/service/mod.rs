@@ -28,7 +28,7 @@ use crate::AppError;
 use crate::auth::{Role, Scope, SessionUser};
 use crate::db::{Db, key_of, record};
 use chrono::{DateTime, Utc};
-use surrealdb::types::{RecordId, SurrealValue, Value};
+use surrealdb::types::{RecordId, SurrealValue};
 
 /// The fields every item query selects, with the names and derived values pages need.
 /// The three lists of an item's related rows (its measures' owners, the co-signers who
@@ -51,7 +51,7 @@ pub(crate) const ITEM_FIELDS: &str = "id, number, unit, district, unit.name AS u
 pub(crate) async fn read_items(
     db: &Db,
     select: &str,
-    binds: Bindings,
+    binds: Binds,
 ) -> Result<Vec<ItemRow>, AppError> {
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
@@ -198,11 +198,8 @@ pub fn may_see(user: &SessionUser, unit: &str, district: &str, shared_with: &[St
     }
 }
 
-/// Named query parameters.
-pub(crate) type Bindings = Vec<(&'static str, Value)>;
-
 /// The WHERE condition limiting a list to the caller's scope, and its parameters.
-pub(crate) fn scope_clause(user: &SessionUser) -> Result<(&'static str, Bindings), AppError> {
+pub(crate) fn scope_clause(user: &SessionUser) -> Result<(&'static str, Binds), AppError> {
     require_ledger_reader(user)?;
     Ok(match &user.scope {
         Scope::Everything => ("true", Vec::new()),

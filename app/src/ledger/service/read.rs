@@ -36,7 +36,7 @@ struct Lists {
 }
 
 impl Lists {
-    /// Where the lists are kept beside the database's handle ([`Db::remember`]).
+    /// Where the lists are kept beside the database's handle ([`Db::kept`]).
     const MEMO: &'static str = "ledger.lists";
 
     /// The category and source lists for these rows' codes: as kept since they were
@@ -44,7 +44,9 @@ impl Lists {
     /// added (a new one has a new code; none is renamed or removed), so lists that know
     /// every code asked for name them as reading them again would.
     async fn for_rows(db: &Db, rows: &[ItemRow]) -> Result<Arc<Lists>, AppError> {
-        if let Some(kept) = db.remembered::<Lists>(Self::MEMO)
+        let slot = db.kept::<std::sync::Mutex<Option<Arc<Lists>>>>(Self::MEMO);
+        let kept = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(kept) = kept
             && rows.iter().all(|r| {
                 Self::has(&kept.categories, &r.category) && Self::has(&kept.sources, &r.source)
             })
@@ -55,7 +57,7 @@ impl Lists {
             categories: list_categories(db).await?,
             sources: list_sources(db).await?,
         });
-        db.remember(Self::MEMO, read.clone());
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(read.clone());
         Ok(read)
     }
 
