@@ -6,9 +6,9 @@ use server::{AppState, router};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc in place of the C library's allocator. A page's rendering is thousands of
-/// small allocations across the runtime's threads, and the glibc allocator spent a
-/// quarter of a rendered page's time there; it also kept what SurrealKV's compaction
-/// had freed in per-thread arenas (README, "Speed").
+/// small allocations across the runtime's threads, and the glibc allocator took a
+/// quarter of the server's time rendering the sign-in page; it also held on to what
+/// SurrealKV's compaction had freed (README, "Speed").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
