@@ -425,6 +425,7 @@ async fn export_once(
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -432,15 +433,25 @@ mod tests {
     fn processor_time_of_this_process_grows_with_work() {
         let me = std::process::id();
         let before = cpu_time(me).expect("/proc/self/stat is readable");
+        // Work until the kernel has counted 50 ms more (bounded: a loaded machine may
+        // give this thread little of its time).
         let started = Instant::now();
         let mut x = 0u64;
-        while started.elapsed() < Duration::from_millis(300) {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        let mut after = before;
+        while after < before + Duration::from_millis(50)
+            && started.elapsed() < Duration::from_secs(30)
+        {
+            for _ in 0..1_000_000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+            after = cpu_time(me).expect("/proc/self/stat is readable");
         }
-        let after = cpu_time(me).expect("/proc/self/stat is readable");
         assert!(
-            after >= before + Duration::from_millis(100),
+            after >= before + Duration::from_millis(50),
             "{before:?} → {after:?}"
         );
+        // Never more than the threads of this process could have used meanwhile.
+        let threads = std::thread::available_parallelism().map_or(64, |n| n.get() as u32 * 8);
+        assert!(after - before <= started.elapsed() * threads + Duration::from_millis(20));
     }
 }
