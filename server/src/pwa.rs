@@ -1,6 +1,7 @@
 //! The service worker, served with the current (content-hashed) asset names in its
 //! precache list, and long-lived caching for those hashed assets.
 
+use app::ui::{asset_hashes, asset_url};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -9,48 +10,19 @@ use leptos::prelude::LeptosOptions;
 
 const TEMPLATE: &str = include_str!("../../public/sw.js");
 
-/// The hashed names cargo-leptos wrote to `hash.txt` beside the server binary, if any.
-fn hashes(options: &LeptosOptions) -> Vec<(String, String)> {
-    if !options.hash_files {
-        return Vec::new();
-    }
-    let Some(path) = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-    else {
-        return Vec::new();
-    };
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .map(|(kind, hash)| (kind.trim().to_string(), hash.trim().to_string()))
-        .collect()
-}
-
 /// `/pkg/rectify.<hash>.js` etc., as the pages reference them.
 pub fn shell_asset_urls(options: &LeptosOptions) -> Vec<String> {
-    let hashes = hashes(options);
-    let name = |ext: &str| {
-        let hash = hashes
-            .iter()
-            .find(|(k, _)| k == ext)
-            .map(|(_, h)| format!(".{h}"));
-        format!(
-            "/{}/{}{}.{ext}",
-            options.site_pkg_dir,
-            options.output_name,
-            hash.unwrap_or_default()
-        )
-    };
-    vec![name("css"), name("js"), name("wasm")]
+    let hashes = asset_hashes(options);
+    ["css", "js", "wasm"]
+        .map(|ext| asset_url(options, &hashes, ext))
+        .to_vec()
 }
 
 /// The service worker script, its cache version following the assets' hashes so that a
 /// new build installs a new worker and drops the old caches.
 pub fn service_worker_script(options: &LeptosOptions) -> String {
     let assets = shell_asset_urls(options);
-    let version: String = hashes(options)
+    let version: String = asset_hashes(options)
         .iter()
         .map(|(_, h)| h.as_str())
         .collect::<Vec<_>>()

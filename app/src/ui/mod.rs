@@ -46,30 +46,40 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// `/pkg/rectify.<hash>.css`, the hash from the file cargo-leptos writes beside the
-/// server binary. leptos_meta's `HashedStylesheet` reads that file on every page; the
-/// hash cannot change while the process runs, so it is read once.
+/// The content hashes cargo-leptos wrote beside the server binary (`css`, `js`, `wasm`,
+/// …), none when the build does not hash its files.
+pub fn asset_hashes(options: &LeptosOptions) -> Vec<(String, String)> {
+    options
+        .hash_files
+        .then(|| std::env::current_exe().ok())
+        .flatten()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(kind, hash)| (kind.trim().to_string(), hash.trim().to_string()))
+        .collect()
+}
+
+/// `/pkg/rectify.<hash>.<ext>`, as the pages and the service worker name the asset.
+pub fn asset_url(options: &LeptosOptions, hashes: &[(String, String)], ext: &str) -> String {
+    let hash = hashes
+        .iter()
+        .find(|(kind, _)| kind == ext)
+        .map(|(_, hash)| format!(".{hash}"))
+        .unwrap_or_default();
+    format!(
+        "/{}/{}{hash}.{ext}",
+        options.site_pkg_dir, options.output_name
+    )
+}
+
+/// The stylesheet's address. leptos_meta's `HashedStylesheet` reads the hash file on
+/// every page; the hash cannot change while the process runs, so it is read once.
 fn stylesheet_href(options: &LeptosOptions) -> &'static str {
     static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HREF.get_or_init(|| {
-        let hash = options
-            .hash_files
-            .then(|| std::env::current_exe().ok())
-            .flatten()
-            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .and_then(|hashes| {
-                hashes.lines().find_map(|line| {
-                    let (kind, hash) = line.split_once(':')?;
-                    (kind.trim() == "css").then(|| format!(".{}", hash.trim()))
-                })
-            })
-            .unwrap_or_default();
-        format!(
-            "/{}/{}{hash}.css",
-            options.site_pkg_dir, options.output_name
-        )
-    })
+    HREF.get_or_init(|| asset_url(options, &asset_hashes(options), "css"))
 }
 
 #[component]
@@ -129,5 +139,23 @@ fn AppTitle() -> impl IntoView {
     view! {
         <Title text=format!("{} · {tagline}", td_string!(locale, app_name)) />
         <Meta name="description" content=tagline />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_urls_carry_their_own_hash() {
+        let options = LeptosOptions::builder().output_name("rectify").build();
+        let hashes = vec![
+            ("css".to_string(), "c55".to_string()),
+            ("wasm".to_string(), "w4".to_string()),
+        ];
+        assert_eq!(asset_url(&options, &hashes, "css"), "/pkg/rectify.c55.css");
+        assert_eq!(asset_url(&options, &hashes, "wasm"), "/pkg/rectify.w4.wasm");
+        assert_eq!(asset_url(&options, &hashes, "js"), "/pkg/rectify.js");
+        assert!(asset_hashes(&options).is_empty(), "no hashing, no hashes");
     }
 }
