@@ -106,6 +106,8 @@ pub struct AppState {
 
 /// The whole HTTP application: pages, server functions, static files, 404s.
 pub fn router(state: AppState) -> Router {
+    // Before Leptos sets up its own executor, so a page's panicking task is noticed.
+    resilience::watch_render_tasks();
     let routes = generate_route_list(App);
     let context = {
         let db = state.db.clone();
