@@ -79,7 +79,7 @@ struct WatchingExecutor;
 impl CustomExecutor for WatchingExecutor {
     fn spawn(&self, task: PinnedFuture<()>) {
         match RENDERING.try_with(Rendering::clone) {
-            Ok(_rendering) => tokio::spawn(task),
+            Ok(rendering) => tokio::spawn(rendering.watch(task)),
             Err(_) => tokio::spawn(task),
         };
     }
