@@ -321,3 +321,43 @@ async fn later_runs_of_a_day_plan_the_items_written_since() {
         ]
     );
 }
+
+/// The badge on every page counts unread reminders only as far as it shows them: the
+/// central office with hundreds unread costs no more than a head with three.
+#[tokio::test]
+async fn the_unread_count_stops_where_the_badge_does() {
+    let w = world().await;
+    let add = |state: &'static str, read: bool, n: i64| {
+        let db = w.db.clone();
+        let me = app::db::record("user", &w.central.id);
+        async move {
+            db.query(
+                "FOR $i IN 1..=$n {
+                    CREATE reminder CONTENT { rule: 'overdue_7', occurrence: $i, recipient: $me,
+                        day: '2027-01-07', due_at: d'2027-01-07T00:00:00Z', state: $state,
+                        created_at: d'2027-01-07T00:00:00Z', sent_at: d'2027-01-07T00:00:00Z',
+                        read_at: IF $read { d'2027-01-08T00:00:00Z' } ELSE { NONE } };
+                }",
+            )
+            .bind(("n", n))
+            .bind(("me", me))
+            .bind(("state", state))
+            .bind(("read", read))
+            .await
+            .and_then(|r| r.check())
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    // Read and undelivered ones do not count.
+    add("sent", true, 150).await;
+    add("pending", false, 20).await;
+    add("sent", false, 3).await;
+    assert_eq!(ok(reminders::unread_count(&w.db, &w.central).await), 3);
+    assert_eq!(app::reminders::badge(3).as_deref(), Some("3"));
+    add("sent", false, 200).await;
+    let counted = ok(reminders::unread_count(&w.db, &w.central).await);
+    assert_eq!(counted, app::reminders::BADGE_COUNTS_TO + 1);
+    assert_eq!(app::reminders::badge(counted).as_deref(), Some("99+"));
+    // The head's own count is untouched.
+    assert_eq!(ok(reminders::unread_count(&w.db, &w.head).await), 0);
+}

@@ -21,6 +21,21 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use surrealdb::types::SurrealValue;
 
+/// The inbox tab's badge counts unread reminders up to this many; beyond, it says "99+".
+/// Counting stops there, so a page costs the same for the central office with tens of
+/// thousands unread as for a unit head with three.
+pub const BADGE_COUNTS_TO: i64 = 99;
+
+/// The inbox tab's badge for `unread` reminders (counted up to one past
+/// [`BADGE_COUNTS_TO`]): nothing when there are none.
+pub fn badge(unread: i64) -> Option<String> {
+    match unread {
+        ..=0 => None,
+        1..=BADGE_COUNTS_TO => Some(unread.to_string()),
+        _ => Some(format!("{BADGE_COUNTS_TO}+")),
+    }
+}
+
 /// An SMS gateway's request body by default: JSON with the number and the text.
 pub const SMS_TEMPLATE_EXAMPLE: &str = r#"{"phone":"{phone}","text":"{text}"}"#;
 
@@ -152,5 +167,20 @@ impl Default for ReminderSettings {
             quiet_until: "07:30".into(),
             summary_time: "09:00".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_badge_says_how_many_up_to_ninety_nine() {
+        assert_eq!(badge(0), None);
+        assert_eq!(badge(-1), None);
+        assert_eq!(badge(1).as_deref(), Some("1"));
+        assert_eq!(badge(99).as_deref(), Some("99"));
+        assert_eq!(badge(100).as_deref(), Some("99+"));
+        assert_eq!(badge(25_712).as_deref(), Some("99+"));
     }
 }

@@ -860,11 +860,13 @@ pub async fn inbox(db: &Db, user: &SessionUser) -> Result<Vec<InboxEntry>, AppEr
         .collect())
 }
 
-/// How many delivered reminders the caller has not read.
+/// How many delivered reminders the caller has not read, counted up to one past
+/// [`super::BADGE_COUNTS_TO`] (all the badge shows).
 pub async fn unread_count(db: &Db, user: &SessionUser) -> Result<i64, AppError> {
     let n: Option<i64> = db
-        .query("RETURN count((SELECT VALUE id FROM reminder WHERE recipient = $me AND state = 'sent' AND read_at = NONE))")
+        .query("RETURN count((SELECT VALUE id FROM reminder WHERE recipient = $me AND state = 'sent' AND read_at = NONE LIMIT $enough))")
         .bind(("me", record("user", &user.id)))
+        .bind(("enough", super::BADGE_COUNTS_TO + 1))
         .await.map_err(db_err)?
         .check().map_err(db_err)?
         .take(0).map_err(db_err)?;

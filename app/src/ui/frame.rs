@@ -135,7 +135,7 @@ pub fn AppFrame(user: SessionUser, children: Children) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let here = use_location().pathname.get_untracked();
     provide_context(crate::ui::errors::InFrame);
-    // The unread count on the inbox tab: one small query per page.
+    // The unread count on the inbox tab: one small query per page (it stops at 100).
     let unread = Resource::new(|| (), |_| crate::reminders::api::inbox_unread());
     let items = nav_items(locale, user.role)
         .into_iter()
@@ -153,7 +153,7 @@ pub fn AppFrame(user: SessionUser, children: Children) -> impl IntoView {
                         {(item.href == "/inbox").then(|| view! {
                             <Suspense fallback=|| ()>
                                 {move || Suspend::new(async move {
-                                    unread.await.ok().filter(|n| *n > 0).map(|n| view! {
+                                    unread.await.ok().and_then(crate::reminders::badge).map(|n| view! {
                                         <span class="badge" data-testid="unread-count">{n}</span>
                                     })
                                 })}

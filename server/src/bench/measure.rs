@@ -170,6 +170,14 @@ pub async fn per_request(db: &Db, sizes: Sizes, token: &str) -> anyhow::Result<V
             .map_err(err)
     })
     .await?;
+    // The central office hears of every item overdue a week: tens of thousands unread.
+    let everyone = central();
+    let unread_central = time(200, |_| async {
+        app::reminders::service::unread_count(db, &everyone)
+            .await
+            .map_err(err)
+    })
+    .await?;
     Ok(vec![
         Figure::ms(
             "  per request: the cheapest query (RETURN 1)",
@@ -178,6 +186,11 @@ pub async fn per_request(db: &Db, sizes: Sizes, token: &str) -> anyhow::Result<V
         ),
         Figure::ms("  per request: session and user", session, None),
         Figure::ms("  per request: unread reminders", unread, None),
+        Figure::ms(
+            "  per request: unread reminders, central office",
+            unread_central,
+            None,
+        ),
     ])
 }
 
