@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "security: forced password change, the security log",
         sql: include_str!("migrations/0008_security.surql"),
     },
+    Migration {
+        version: 9,
+        name: "the inbox, newest first",
+        sql: include_str!("migrations/0009_inbox.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]
