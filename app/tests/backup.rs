@@ -110,3 +110,30 @@ async fn a_missing_backup_file_is_said_so() {
     .await;
     assert!(matches!(err, Err(BackupError::NoFile(_))), "{err:?}");
 }
+
+#[tokio::test]
+async fn writes_are_counted_and_reads_are_not() {
+    let db = connect_in_memory().await.unwrap_or_else(|e| panic!("{e}"));
+    let before = db.changes();
+    rows(&db, "SELECT * FROM unit").await;
+    assert_eq!(db.changes(), before, "a read counts no change");
+    rows(&db, "CREATE probe:counted SET n = 1").await;
+    let after_one = db.changes();
+    assert_eq!(after_one, before + 1, "one write, one change");
+    // A read with a write chained after it is a write.
+    db.query("SELECT * FROM unit")
+        .query("UPDATE probe:counted SET n = 2")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(db.changes(), after_one + 1);
+    // A write that fails is counted too: it may have done part of its work.
+    let failed = db.query("CREATE probe:counted SET n = 3").await;
+    assert!(failed.and_then(|r| r.check()).is_err(), "the record exists");
+    assert_eq!(db.changes(), after_one + 2);
+    // Another database has its own count.
+    let other = connect_in_memory().await.unwrap_or_else(|e| panic!("{e}"));
+    let theirs = other.changes();
+    rows(&db, "DELETE probe:counted").await;
+    assert_eq!(other.changes(), theirs);
+}

@@ -5,6 +5,7 @@ pub mod availability;
 pub mod bench;
 pub mod config;
 pub mod drill;
+pub mod page_cache;
 pub mod pwa;
 pub mod resilience;
 pub mod security;
@@ -102,6 +103,8 @@ pub struct AppState {
     pub limits: std::sync::Arc<security::Limits>,
     /// Whether the database answers (a SurrealDB server can go away).
     pub database: availability::Database,
+    /// Pages rendered a moment ago, served again while nothing was written.
+    pub pages: std::sync::Arc<page_cache::PageCache>,
 }
 
 /// The whole HTTP application: pages, server functions, static files, 404s.
@@ -160,6 +163,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             options.clone(),
             pwa::cache_hashed_assets,
+        ))
+        // Outside the session middleware (a kept page is served without it), inside the
+        // compression (a kept page is kept as rendered, its nonce replaced per copy).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve_kept_pages,
         ))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(

@@ -220,6 +220,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         leptos_options,
         limits: Default::default(),
         database: Default::default(),
+        pages: Default::default(),
     };
     if server::availability::is_remote(&options.db) {
         server::availability::watch(state.db.clone(), state.database.clone());

@@ -14,6 +14,7 @@ use tower::ServiceExt;
 struct TestApp {
     router: Router,
     db: Db,
+    pages: std::sync::Arc<server::page_cache::PageCache>,
 }
 
 struct Reply {
@@ -49,6 +50,7 @@ async fn spawn_app() -> TestApp {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let leptos_options = LeptosOptions::builder().output_name("rectify").build();
+    let pages = std::sync::Arc::new(server::page_cache::PageCache::default());
     let router = router(AppState {
         db: db.clone(),
         settings: Settings {
@@ -59,8 +61,9 @@ async fn spawn_app() -> TestApp {
         leptos_options,
         limits: Default::default(),
         database: Default::default(),
+        pages: pages.clone(),
     });
-    TestApp { router, db }
+    TestApp { router, db, pages }
 }
 
 impl TestApp {
@@ -1028,4 +1031,100 @@ async fn an_account_the_administrator_made_chooses_its_password_first() {
             .any(|e| e.kind == app::security::SecurityKind::PasswordChanged
                 && e.username.as_deref() == Some("fresh"))
     );
+}
+
+/// A page asked for again is served as kept, with a nonce of its own, until something
+/// is written; a reload and another person always get it rendered.
+#[tokio::test]
+async fn a_page_asked_again_is_served_as_kept_until_something_is_written() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let first = app.get("/admin/districts", &admin).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let served = app.pages.served();
+    let again = app.get("/admin/districts", &admin).await;
+    assert_eq!(app.pages.served(), served + 1, "served as kept");
+    let nonce = |r: &Reply| {
+        server::page_cache::nonce_in(header_of(r, "content-security-policy"))
+            .unwrap_or_else(|| panic!("no nonce"))
+            .to_string()
+    };
+    let (was, is) = (nonce(&first), nonce(&again));
+    assert_ne!(was, is, "each response has its own nonce");
+    assert!(
+        again.body.contains(&format!("nonce=\"{is}\"")),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains(&was));
+    assert_eq!(first.body.replace(&was, "N"), again.body.replace(&is, "N"));
+    assert_eq!(header_of(&again, "x-frame-options"), "DENY");
+
+    // A reload is rendered.
+    let reload = Request::get("/admin/districts")
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, &admin)
+        .header(header::CACHE_CONTROL, "max-age=0")
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.send(reload).await.status, StatusCode::OK);
+    assert_eq!(app.pages.served(), served + 1, "a reload is rendered");
+
+    // Another person asking for the same page gets their own.
+    let head = app.sign_in("unithead").await;
+    let theirs = app.get("/admin/districts", &head).await;
+    assert_ne!(theirs.status, StatusCode::OK, "a unit head may not see it");
+    assert_eq!(app.pages.served(), served + 1);
+
+    // A save through the app: the page shows it at once.
+    let saved = app
+        .post_form(
+            "/api/create_district",
+            &[
+                ("code", "yz"),
+                ("name", "医药高新区"),
+                ("name_en", "Medical Hi-tech Zone"),
+            ],
+            &admin,
+            "/admin/districts",
+        )
+        .await;
+    assert_eq!(saved.location(), "/admin/districts?saved=1");
+    let after = app.get("/admin/districts", &admin).await;
+    assert!(after.body.contains("医药高新区"), "{}", after.body);
+    assert_eq!(app.pages.served(), served + 1, "rendered after the save");
+
+    // A write straight to the database (a reminder run, another request): the same.
+    let users = app.get("/admin/users", &admin).await;
+    assert!(!users.body.contains("改过名的单位负责人"));
+    app.db
+        .query("UPDATE user SET display_name = '改过名的单位负责人' WHERE username = 'unithead'")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let users = app.get("/admin/users", &admin).await;
+    assert!(users.body.contains("改过名的单位负责人"), "{}", users.body);
+
+    // And kept no longer than FRESH_FOR without a write.
+    let kept = app.pages.served();
+    tokio::time::sleep(server::page_cache::FRESH_FOR).await;
+    app.get("/admin/users", &admin).await;
+    assert_eq!(app.pages.served(), kept, "too old to serve");
+}
+
+/// Redirects, errors and server functions are never kept.
+#[tokio::test]
+async fn redirects_errors_and_server_functions_are_never_kept() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        assert!(app.get("/", "").await.status.is_redirection());
+    }
+    let admin = app.sign_in("admin").await;
+    for _ in 0..2 {
+        let missing = app.get("/no-such-page", &admin).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let reply = app.get("/api/no_such_function", &admin).await;
+        assert_ne!(reply.status, StatusCode::OK);
+    }
+    assert_eq!(app.pages.served(), 0);
 }

@@ -840,6 +840,7 @@ async fn spawn() -> (Matrix, Objects) {
         leptos_options: LeptosOptions::builder().output_name("rectify").build(),
         limits: Default::default(),
         database: Default::default(),
+        pages: Default::default(),
     });
     (
         Matrix {

@@ -11,6 +11,7 @@ use std::future::{Future, IntoFuture};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use surrealdb::engine::any::Any;
 use surrealdb::engine::local::Db as Embedded;
 use surrealdb::opt::auth::Root;
@@ -38,6 +39,8 @@ struct Inner {
     /// Values this process derived from the database and keeps beside the handle, so
     /// that each database (one per test) has its own ([`Db::kept`]).
     memo: Memo,
+    /// How many statements that may write this process has run ([`Db::changes`]).
+    changes: AtomicU64,
 }
 
 type Memo =
@@ -52,24 +55,40 @@ enum Engine {
 }
 
 /// A query being built ([`Db::query`]): bind its parameters, then await it.
-pub enum Query<'a> {
+pub struct Query<'a> {
+    statements: Statements<'a>,
+    /// [`Db::changes`], counted once the query is over when one of its statements may
+    /// write.
+    changes: &'a AtomicU64,
+    writes: bool,
+}
+
+enum Statements<'a> {
     Any(surrealdb::method::Query<'a, Any>),
     Embedded(surrealdb::method::Query<'a, Embedded>),
 }
 
 impl<'a> Query<'a> {
     pub fn bind(self, vars: impl surrealdb::method::IntoVariables) -> Self {
-        match self {
-            Query::Any(q) => Query::Any(q.bind(vars)),
-            Query::Embedded(q) => Query::Embedded(q.bind(vars)),
-        }
+        let statements = match self.statements {
+            Statements::Any(q) => Statements::Any(q.bind(vars)),
+            Statements::Embedded(q) => Statements::Embedded(q.bind(vars)),
+        };
+        Query { statements, ..self }
     }
 
     /// More statements, run after those before.
     pub fn query(self, sql: impl Into<Cow<'a, str>>) -> Self {
-        match self {
-            Query::Any(q) => Query::Any(q.query(sql)),
-            Query::Embedded(q) => Query::Embedded(q.query(sql)),
+        let sql = sql.into();
+        let writes = self.writes || may_write(&sql);
+        let statements = match self.statements {
+            Statements::Any(q) => Statements::Any(q.query(sql)),
+            Statements::Embedded(q) => Statements::Embedded(q.query(sql)),
+        };
+        Query {
+            statements,
+            writes,
+            ..self
         }
     }
 }
@@ -79,20 +98,66 @@ impl<'a> IntoFuture for Query<'a> {
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        match self {
-            Query::Any(q) => q.into_future(),
-            Query::Embedded(q) => q.into_future(),
+        let run = match self.statements {
+            Statements::Any(q) => q.into_future(),
+            Statements::Embedded(q) => q.into_future(),
+        };
+        if !self.writes {
+            return run;
         }
+        let changes = self.changes;
+        Box::pin(async move {
+            // Counted when the write is over, or abandoned half way: whoever read the
+            // count before it then sees that what they read may be out of date.
+            let _counted = Counted(changes);
+            run.await
+        })
     }
+}
+
+/// Adds one to a count of changes when dropped.
+struct Counted<'a>(&'a AtomicU64);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether SurrealQL text may change the database: it names a statement that writes
+/// (or defines, removes or rebuilds). Whole words, any case; a word that only looks like
+/// one (`updated_at`, a `$delete` parameter) errs on the side of "may write".
+pub fn may_write(sql: &str) -> bool {
+    const WRITING: [&str; 10] = [
+        "CREATE", "UPDATE", "UPSERT", "DELETE", "RELATE", "INSERT", "DEFINE", "REMOVE", "ALTER",
+        "REBUILD",
+    ];
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|word| WRITING.iter().any(|w| w.eq_ignore_ascii_case(word)))
 }
 
 impl Db {
     /// One or more SurrealQL statements; parameters are bound, never spliced in.
     pub fn query<'a>(&'a self, sql: impl Into<Cow<'a, str>>) -> Query<'a> {
-        match &self.0.engine {
-            Engine::Any(s) => Query::Any(s.query(sql)),
-            Engine::Embedded(s) => Query::Embedded(s.query(sql)),
+        let sql = sql.into();
+        let writes = may_write(&sql);
+        let statements = match &self.0.engine {
+            Engine::Any(s) => Statements::Any(s.query(sql)),
+            Engine::Embedded(s) => Statements::Embedded(s.query(sql)),
+        };
+        Query {
+            statements,
+            changes: &self.0.changes,
+            writes,
         }
+    }
+
+    /// How many statements that may have changed the database this process has run
+    /// through this handle, counted once each is over. Equal counts before and after
+    /// reading something mean nothing was written here in between (another process
+    /// writing to a shared SurrealDB server is not counted).
+    pub fn changes(&self) -> u64 {
+        self.0.changes.load(Ordering::SeqCst)
     }
 
     /// What is kept under `key` for this database's handle, made empty the first time.
@@ -116,6 +181,7 @@ impl Db {
 
     /// Runs the SurrealQL file `from` (a backup).
     pub async fn import(&self, from: &Path) -> Result<(), surrealdb::Error> {
+        let _counted = Counted(&self.0.changes);
         match &self.0.engine {
             Engine::Any(s) => s.import(from).await,
             Engine::Embedded(s) => s.import(from).await,
@@ -203,6 +269,7 @@ pub async fn open(cfg: &DbConfig) -> Result<Db, surrealdb::Error> {
     Ok(Db(Arc::new(Inner {
         engine,
         memo: Default::default(),
+        changes: AtomicU64::new(0),
     })))
 }
 
@@ -234,4 +301,37 @@ pub async fn exists(db: &Db, id: &RecordId) -> Result<bool, surrealdb::Error> {
 /// A record id of `table` from the key a browser sent back.
 pub fn record(table: &str, key: &str) -> RecordId {
     RecordId::new(table, key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_write;
+
+    #[test]
+    fn statements_that_write_are_told_from_those_that_only_read() {
+        for writes in [
+            "UPDATE $id SET last_seen = $now",
+            "create item CONTENT $item",
+            "SELECT * FROM item; DELETE session WHERE token_hash = $hash",
+            "UPSERT counter:open SET n += 1",
+            "RELATE $a->acted->$b",
+            "INSERT INTO reminder $rows",
+            "DEFINE INDEX x ON item FIELDS unit",
+            "REMOVE INDEX x ON item",
+            "BEGIN; UPDATE item SET state = 'closed' WHERE id = $id; COMMIT",
+            // Looks like a write: counted, which costs a fresh page at worst.
+            "SELECT * FROM item WHERE $delete = true",
+        ] {
+            assert!(may_write(writes), "{writes}");
+        }
+        for reads in [
+            "SELECT id, user, last_seen FROM session WHERE token_hash = $hash LIMIT 1",
+            "SELECT count() FROM item WHERE updated_at > $since GROUP ALL",
+            "SELECT VALUE id FROM ONLY $id",
+            "SELECT * FROM item WHERE deleted = false AND created > $t",
+            "INFO FOR DB",
+        ] {
+            assert!(!may_write(reads), "{reads}");
+        }
+    }
 }
