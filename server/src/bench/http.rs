@@ -155,10 +155,14 @@ async fn get_with_headers(
     token: &str,
     br: bool,
 ) -> anyhow::Result<(u16, reqwest::header::HeaderMap, Vec<u8>)> {
-    let mut req = client()?.get(format!("{}{path}", server.base)).header(
-        "cookie",
-        format!("{}={token}", app::auth::service::SESSION_COOKIE),
-    );
+    // Rendered for each request, as a reload asks (the wrk runs measure the kept pages).
+    let mut req = client()?
+        .get(format!("{}{path}", server.base))
+        .header(
+            "cookie",
+            format!("{}={token}", app::auth::service::SESSION_COOKIE),
+        )
+        .header("cache-control", crate::bench::RENDER_AFRESH);
     if br {
         req = req.header("accept-encoding", "br");
     }
@@ -330,11 +334,12 @@ pub fn parse_wrk(report: &str) -> Option<Load> {
 }
 
 /// wrk on `path` with `connections` connections for `seconds`, signed in as the holder
-/// of `token` (signed out when `None`).
+/// of `token` (signed out when `None`), sending `headers` too.
 pub fn wrk(
     server: &Server,
     path: &str,
     token: Option<&str>,
+    headers: &[&str],
     connections: u32,
     seconds: u32,
 ) -> anyhow::Result<Load> {
@@ -343,6 +348,9 @@ pub fn wrk(
         .args(["-t", "2", "--latency"])
         .arg(format!("-c{connections}"))
         .arg(format!("-d{seconds}s"));
+    for header in headers {
+        command.arg("-H").arg(header);
+    }
     if let Some(token) = token {
         command.arg("-H").arg(format!(
             "Cookie: {}={token}",
