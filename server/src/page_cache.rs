@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 
 /// How long a kept page may be served without anything written here.
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
-/// Pages kept at most (a page is a few KiB).
-pub const PAGES: usize = 2_000;
+/// Pages kept at most (a page is a few KiB; at most 500 × 256 KiB).
+pub const PAGES: usize = 500;
 /// A larger page is sent but not kept.
-pub const PAGE_BYTES: usize = 512 * 1024;
+pub const PAGE_BYTES: usize = 256 * 1024;
 
 /// What makes two requests ask for the same page.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -86,15 +86,15 @@ impl PageCache {
             .cloned()
     }
 
+    /// Keeps `page`, and forgets those no longer fresh (`changes` is the count now), so
+    /// that only pages of the last [`FRESH_FOR`] take memory.
     fn keep(&self, asked: Asked, page: Page, changes: u64, now: Instant) {
         let mut pages = self.lock();
-        if pages.len() >= PAGES && !pages.contains_key(&asked) {
-            pages.retain(|_, p| p.is_fresh(changes, now));
-            if pages.len() >= PAGES {
-                return;
-            }
+        pages.retain(|_, p| p.is_fresh(changes, now));
+        // A page something was written during is out of date already.
+        if page.is_fresh(changes, now) && pages.len() < PAGES {
+            pages.insert(asked, Arc::new(page));
         }
-        pages.insert(asked, Arc::new(page));
     }
 }
 
