@@ -240,7 +240,8 @@ pub async fn serve_kept_pages(State(state): State<AppState>, req: Request, next:
             },
         }),
     };
-    // Sent as it streams; kept once all of it has been sent, and only then.
+    // Sent as it streams; kept once all of it has been sent, and only then. Fused: the
+    // server may ask for more after the end.
     let stream = futures::stream::unfold(tee, |mut tee| async move {
         match tee.chunks.next().await {
             Some(Ok(bytes)) => {
@@ -261,7 +262,8 @@ pub async fn serve_kept_pages(State(state): State<AppState>, req: Request, next:
                 None
             }
         }
-    });
+    })
+    .fuse();
     Response::from_parts(parts, Body::from_stream(stream))
 }
 

@@ -1128,3 +1128,35 @@ async fn redirects_errors_and_server_functions_are_never_kept() {
     }
     assert_eq!(app.pages.served(), 0);
 }
+
+/// A page's body may be asked for more after its end (the server does), as it is kept.
+#[tokio::test]
+async fn a_page_body_asked_for_more_after_its_end_says_it_has_ended() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    for _ in 0..2 {
+        let req = Request::get("/admin/districts")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &admin)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let res = app
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut body = res.into_body();
+        let mut bytes = 0;
+        while let Some(frame) = body.frame().await {
+            bytes += frame
+                .ok()
+                .and_then(|f| f.into_data().ok())
+                .map_or(0, |d| d.len());
+        }
+        assert!(bytes > 0);
+        assert!(body.frame().await.is_none(), "still ended");
+    }
+    assert_eq!(app.pages.served(), 1, "the second was the kept one");
+}
