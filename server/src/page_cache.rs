@@ -26,11 +26,15 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// How long a kept page may be served without anything written here.
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
 /// Pages kept at most (a page is a few KiB; at most 500 × 256 KiB).
 pub const PAGES: usize = 500;
+/// How long a request waits for the same page being rendered for another before it
+/// renders its own.
+pub const WAIT_AT_MOST: Duration = Duration::from_secs(2);
 /// A larger page is sent but not kept.
 pub const PAGE_BYTES: usize = 256 * 1024;
 
@@ -38,7 +42,8 @@ pub const PAGE_BYTES: usize = 256 * 1024;
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 struct Asked {
     path_and_query: String,
-    headers: Vec<Option<HeaderValue>>,
+    /// Every value of each of [`ASKED_BY`] (a cookie header may come in pieces).
+    headers: Vec<Vec<HeaderValue>>,
 }
 
 /// The request headers a page may depend on.
@@ -54,17 +59,25 @@ struct Page {
     changes: u64,
     rendered: Instant,
     status: StatusCode,
+    /// Without the Content-Security-Policy, which is in `policy`.
     headers: HeaderMap,
-    body: Bytes,
-    /// The nonce it was rendered with, replaced in every copy served.
-    nonce: Option<String>,
+    /// The body cut where its nonce was: each copy joins them with a nonce of its own.
+    body: Vec<Bytes>,
+    /// The Content-Security-Policy, cut the same way.
+    policy: Option<Vec<String>>,
 }
 
 /// This process's kept pages.
 #[derive(Default)]
 pub struct PageCache {
     pages: Mutex<HashMap<Asked, Arc<Page>>>,
+    /// The pages being rendered to be kept, and who waits for them.
+    rendering: Mutex<HashMap<Asked, Arc<Notify>>>,
     served: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl PageCache {
@@ -73,14 +86,8 @@ impl PageCache {
         self.served.load(Ordering::Relaxed)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Asked, Arc<Page>>> {
-        self.pages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     fn fresh(&self, asked: &Asked, changes: u64, now: Instant) -> Option<Arc<Page>> {
-        self.lock()
+        lock(&self.pages)
             .get(asked)
             .filter(|p| p.is_fresh(changes, now))
             .cloned()
@@ -89,7 +96,7 @@ impl PageCache {
     /// Keeps `page`, and forgets those no longer fresh (`changes` is the count now), so
     /// that only pages of the last [`FRESH_FOR`] take memory.
     fn keep(&self, asked: Asked, page: Page, changes: u64, now: Instant) {
-        let mut pages = self.lock();
+        let mut pages = lock(&self.pages);
         pages.retain(|_, p| p.is_fresh(changes, now));
         // A page something was written during is out of date already.
         if page.is_fresh(changes, now) && pages.len() < PAGES {
@@ -98,50 +105,100 @@ impl PageCache {
     }
 }
 
+/// The one request rendering a page others asked for too; they are told when it is
+/// done, kept or not.
+struct Leading {
+    pages: Arc<PageCache>,
+    asked: Asked,
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        if let Some(waiting) = lock(&self.pages.rendering).remove(&self.asked) {
+            waiting.notify_waiters();
+        }
+    }
+}
+
+/// Leads the rendering of `asked`, or waits (at most [`WAIT_AT_MOST`]) for the one that
+/// does, so that a page gone stale under load is rendered once, not by every connection
+/// that asks for it in the same moment.
+async fn lead_or_wait(pages: &Arc<PageCache>, asked: &Asked) -> Option<Leading> {
+    let notify;
+    let done;
+    {
+        let mut rendering = lock(&pages.rendering);
+        match rendering.get(asked) {
+            None => {
+                rendering.insert(asked.clone(), Arc::new(Notify::new()));
+                return Some(Leading {
+                    pages: pages.clone(),
+                    asked: asked.clone(),
+                });
+            }
+            Some(n) => {
+                notify = n.clone();
+                // Made before the lock is let go: told even if the rendering ends first.
+                done = notify.notified();
+            }
+        }
+    }
+    let _ = tokio::time::timeout(WAIT_AT_MOST, done).await;
+    None
+}
+
 impl Page {
     fn is_fresh(&self, changes: u64, now: Instant) -> bool {
         self.changes == changes && now.duration_since(self.rendered) < FRESH_FOR
     }
 
-    /// A copy to send, with `nonce` in place of the one it was rendered with.
+    /// A copy to send, with `nonce` where the one it was rendered with was.
     fn serve(&self, nonce: &str) -> Response {
-        let (body, headers) = match &self.nonce {
-            Some(old) => {
-                let mut headers = self.headers.clone();
-                if let Some(policy) = headers
-                    .get(header::CONTENT_SECURITY_POLICY)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| HeaderValue::from_str(&v.replace(old.as_str(), nonce)).ok())
-                {
-                    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-                }
-                (
-                    Body::from(replace_all(&self.body, old.as_bytes(), nonce.as_bytes())),
-                    headers,
-                )
-            }
-            None => (Body::from(self.body.clone()), self.headers.clone()),
-        };
-        let mut res = Response::new(body);
+        let mut res = Response::new(Body::from(join(&self.body, nonce.as_bytes())));
         *res.status_mut() = self.status;
-        *res.headers_mut() = headers;
+        *res.headers_mut() = self.headers.clone();
+        if let Some(policy) = self
+            .policy
+            .as_ref()
+            .and_then(|p| HeaderValue::from_str(&p.join(nonce)).ok())
+        {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
         res
     }
 }
 
-/// `text` with every `old` in it replaced by `new`.
-pub fn replace_all(text: &[u8], old: &[u8], new: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + 8 * new.len());
-    let mut rest = text;
-    if old.is_empty() {
-        return text.to_vec();
+/// The pieces of `text` between the occurrences of `nonce` (one piece when there is none).
+pub fn cut_at(text: &Bytes, nonce: &[u8]) -> Vec<Bytes> {
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    if !nonce.is_empty() {
+        let mut at = 0;
+        while at + nonce.len() <= text.len() {
+            if &text[at..at + nonce.len()] == nonce {
+                pieces.push(text.slice(from..at));
+                at += nonce.len();
+                from = at;
+            } else {
+                at += 1;
+            }
+        }
     }
-    while let Some(at) = rest.windows(old.len()).position(|w| w == old) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(new);
-        rest = &rest[at + old.len()..];
+    pieces.push(text.slice(from..));
+    pieces
+}
+
+/// `pieces` joined by `nonce`.
+pub fn join(pieces: &[Bytes], nonce: &[u8]) -> Vec<u8> {
+    let size = pieces.iter().map(Bytes::len).sum::<usize>() + pieces.len() * nonce.len();
+    let mut out = Vec::with_capacity(size);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(nonce);
+        }
+        out.extend_from_slice(piece);
     }
-    out.extend_from_slice(rest);
     out
 }
 
@@ -199,30 +256,39 @@ pub async fn serve_kept_pages(State(state): State<AppState>, req: Request, next:
             .unwrap_or_default(),
         headers: ASKED_BY
             .iter()
-            .map(|name| req.headers().get(name).cloned())
+            .map(|name| req.headers().get_all(name).iter().cloned().collect())
             .collect(),
     };
+    let hit = |state: &AppState, page: Arc<Page>| {
+        state.pages.served.fetch_add(1, Ordering::Relaxed);
+        page.serve(&leptos::nonce::Nonce::new().to_string())
+    };
+    let mut leading = None;
+    if !wants_it_fresh(req.headers()) {
+        if let Some(page) = state
+            .pages
+            .fresh(&asked, state.db.changes(), Instant::now())
+        {
+            return hit(&state, page);
+        }
+        leading = lead_or_wait(&state.pages, &asked).await;
+        if leading.is_none()
+            && let Some(page) = state
+                .pages
+                .fresh(&asked, state.db.changes(), Instant::now())
+        {
+            return hit(&state, page);
+        }
+    }
     // Read before rendering: a write that ends while the page renders leaves the page
     // kept under a count that is already past.
     let changes = state.db.changes();
-    if !wants_it_fresh(req.headers())
-        && let Some(page) = state.pages.fresh(&asked, changes, Instant::now())
-    {
-        state.pages.served.fetch_add(1, Ordering::Relaxed);
-        return page.serve(&leptos::nonce::Nonce::new().to_string());
-    }
     let rendered = Instant::now();
     let res = next.run(req).await;
     if !is_keepable(&res) {
         return res;
     }
     let (parts, body) = res.into_parts();
-    let nonce = parts
-        .headers
-        .get(header::CONTENT_SECURITY_POLICY)
-        .and_then(|v| v.to_str().ok())
-        .and_then(nonce_in)
-        .map(str::to_string);
     let tee = Tee {
         chunks: body.into_data_stream(),
         copy: Some(Vec::new()),
@@ -230,15 +296,12 @@ pub async fn serve_kept_pages(State(state): State<AppState>, req: Request, next:
         keep: Some(Keep {
             state,
             asked,
-            page: Page {
-                changes,
-                rendered,
-                status: parts.status,
-                headers: parts.headers.clone(),
-                body: Bytes::new(),
-                nonce,
-            },
+            changes,
+            rendered,
+            status: parts.status,
+            headers: parts.headers.clone(),
         }),
+        leading,
     };
     // Sent as it streams; kept once all of it has been sent, and only then. Fused: the
     // server may ask for more after the end.
@@ -273,23 +336,55 @@ struct Tee {
     copy: Option<Vec<Bytes>>,
     size: usize,
     keep: Option<Keep>,
+    /// Those waiting for this page are told when it is kept, or when it is dropped.
+    leading: Option<Leading>,
 }
 
 struct Keep {
     state: AppState,
     asked: Asked,
-    page: Page,
+    changes: u64,
+    rendered: Instant,
+    status: StatusCode,
+    headers: HeaderMap,
 }
 
 impl Tee {
     fn finish(&mut self) {
-        if let (Some(copy), Some(mut keep)) = (self.copy.take(), self.keep.take()) {
-            keep.page.body = copy.concat().into();
-            let now = keep.state.db.changes();
-            keep.state
-                .pages
-                .keep(keep.asked, keep.page, now, Instant::now());
+        if let (Some(copy), Some(keep)) = (self.copy.take(), self.keep.take()) {
+            let Keep {
+                state,
+                asked,
+                changes,
+                rendered,
+                status,
+                mut headers,
+            } = keep;
+            let body = Bytes::from(copy.concat());
+            let nonce = headers
+                .get(header::CONTENT_SECURITY_POLICY)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|p| Some((p, nonce_in(p)?)))
+                .map(|(p, n)| (p.split(n).map(str::to_string).collect(), n.to_string()));
+            let (body, policy) = match nonce {
+                Some((policy, nonce)) => {
+                    headers.remove(header::CONTENT_SECURITY_POLICY);
+                    (cut_at(&body, nonce.as_bytes()), Some(policy))
+                }
+                None => (vec![body], None),
+            };
+            let page = Page {
+                changes,
+                rendered,
+                status,
+                headers,
+                body,
+                policy,
+            };
+            let now = state.db.changes();
+            state.pages.keep(asked, page, now, Instant::now());
         }
+        self.leading = None;
     }
 }
 
@@ -298,17 +393,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_nonce_in_a_page_is_replaced() {
-        let page = br#"<script nonce="abc">x</script><link crossorigin="abc"><p>abcd</p>"#;
+    fn a_page_is_cut_where_its_nonce_is_and_joined_with_another() {
+        let page = Bytes::from_static(
+            br#"<script nonce="abc">x</script><link crossorigin="abc"><p>abcd</p>"#,
+        );
+        let pieces = cut_at(&page, b"abc");
+        assert_eq!(pieces.len(), 4);
         assert_eq!(
-            replace_all(page, b"abc", b"XYZW"),
+            join(&pieces, b"XYZW"),
             br#"<script nonce="XYZW">x</script><link crossorigin="XYZW"><p>XYZWd</p>"#.to_vec()
         );
         assert_eq!(
-            replace_all(b"none here", b"abc", b"X"),
-            b"none here".to_vec()
+            join(&pieces, b"abc"),
+            page.to_vec(),
+            "joined again, as it was"
         );
-        assert_eq!(replace_all(b"abc", b"", b"X"), b"abc".to_vec());
+        let plain = Bytes::from_static(b"none here");
+        assert_eq!(cut_at(&plain, b"abc"), vec![plain.clone()]);
+        assert_eq!(cut_at(&plain, b""), vec![plain.clone()]);
+        assert_eq!(
+            join(&cut_at(&Bytes::from_static(b"abc"), b"abc"), b"N"),
+            b"N"
+        );
     }
 
     #[test]
@@ -369,8 +475,8 @@ mod tests {
             rendered: now,
             status: StatusCode::OK,
             headers: HeaderMap::new(),
-            body: Bytes::from_static(b"page"),
-            nonce: None,
+            body: vec![Bytes::from_static(b"page")],
+            policy: None,
         };
         assert!(page.is_fresh(7, now + Duration::from_millis(1500)));
         assert!(!page.is_fresh(8, now), "something was written");

@@ -1160,3 +1160,44 @@ async fn a_page_body_asked_for_more_after_its_end_says_it_has_ended() {
     }
     assert_eq!(app.pages.served(), 1, "the second was the kept one");
 }
+
+/// A cookie header may come in pieces (HTTP/2 sends one per cookie): a kept page is for
+/// all of them, never for whoever shares the first.
+#[tokio::test]
+async fn a_page_kept_for_cookies_in_pieces_is_for_all_the_pieces() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let head = app.sign_in("unithead").await;
+    let ask = |session: &str| {
+        Request::get("/admin/districts")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, "rectify_locale=zh")
+            .header(header::COOKIE, session)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    for _ in 0..2 {
+        assert_eq!(app.send(ask(&admin)).await.status, StatusCode::OK);
+    }
+    assert_eq!(app.pages.served(), 1, "kept for the administrator");
+    let theirs = app.send(ask(&head)).await;
+    assert_ne!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    assert_eq!(app.pages.served(), 1);
+}
+
+/// Many asking for the same page at once (a stale page under load) have it rendered
+/// once: the others wait for that rendering and are served what it kept.
+#[tokio::test]
+async fn a_page_many_ask_for_at_once_is_rendered_once() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("admin").await;
+    let replies =
+        futures::future::join_all((0..8).map(|_| app.get("/admin/districts", &admin))).await;
+    assert!(replies.iter().all(|r| r.status == StatusCode::OK));
+    assert_eq!(app.pages.served(), 7, "one rendering, seven copies");
+    let nonces: std::collections::HashSet<_> = replies
+        .iter()
+        .map(|r| header_of(r, "content-security-policy").to_string())
+        .collect();
+    assert_eq!(nonces.len(), 8, "each with its own nonce");
+}
