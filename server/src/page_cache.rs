@@ -244,7 +244,11 @@ fn is_keepable(res: &Response) -> bool {
             .is_some_and(|v| v.starts_with("text/html"))
 }
 
-pub async fn serve_kept_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn serve_kept_pages(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if !may_be_kept(&req) {
         return next.run(req).await;
     }
@@ -259,7 +263,7 @@ pub async fn serve_kept_pages(State(state): State<AppState>, req: Request, next:
             .map(|name| req.headers().get_all(name).iter().cloned().collect())
             .collect(),
     };
-    let hit = |state: &AppState, page: Arc<Page>| {
+    let hit = |state: &Arc<AppState>, page: Arc<Page>| {
         state.pages.served.fetch_add(1, Ordering::Relaxed);
         page.serve(&leptos::nonce::Nonce::new().to_string())
     };
@@ -341,7 +345,7 @@ struct Tee {
 }
 
 struct Keep {
-    state: AppState,
+    state: Arc<AppState>,
     asked: Asked,
     changes: u64,
     rendered: Instant,

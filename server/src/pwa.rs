@@ -52,7 +52,7 @@ pub async fn service_worker(State(options): State<LeptosOptions>) -> Response {
 
 /// Hashed assets never change under their name: let phones keep them for a year.
 pub async fn cache_hashed_assets(
-    State(options): State<LeptosOptions>,
+    State(options): State<std::sync::Arc<LeptosOptions>>,
     req: Request,
     next: Next,
 ) -> Response {

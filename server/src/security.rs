@@ -300,7 +300,11 @@ fn refusal_detail(error: &AppError) -> Option<&'static str> {
 }
 
 /// The guard, inside the session middleware (it needs the signed-in user).
-pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn guard(
+    State(state): State<std::sync::Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut seen = Seen {
@@ -455,7 +459,11 @@ async fn record_outcome(state: &AppState, seen: &Seen, res: &Outcome, error: Opt
 }
 
 /// Headers every response carries, outside every other layer (redirects and assets too).
-pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn headers(
+    State(state): State<std::sync::Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let over_tls = state.settings.secure_cookies
         || req
             .headers()

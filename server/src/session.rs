@@ -66,7 +66,7 @@ fn password_first(req: &Request) -> Response {
 }
 
 pub async fn session_middleware(
-    State(state): State<AppState>,
+    State(state): State<std::sync::Arc<AppState>>,
     mut req: Request,
     next: Next,
 ) -> Response {
