@@ -274,8 +274,9 @@ async fn the_administrator_edits_the_ladder_and_the_scheduler_follows_it() {
     assert_eq!(t30.rule.offset_days, -14);
 }
 
-/// A day's first run plans every open item; the runs after it read only the items written
-/// since (a province's million items are not read every minute), and still plan a change.
+/// The runs of a day read only the items written since the run before (a province's
+/// million items are not read every minute), and still plan a change; a new day's first
+/// run reads the items with a milestone on it.
 #[tokio::test]
 async fn later_runs_of_a_day_plan_the_items_written_since() {
     let w = world().await;
@@ -307,8 +308,9 @@ async fn later_runs_of_a_day_plan_the_items_written_since() {
     set_deadline("2026-12-02").await;
     ok(reminders::tick(&w.db, "a", at("2026-12-01") + Duration::minutes(2)).await);
     assert_eq!(rules_of(&w, &w.head).await, ["deadline_t3", "deadline_t30"]);
-    // … and the next day's first run plans everything, catching up on the days missed
-    // (T-1 yesterday; T-3 of the new deadline fell on 11-29, within the catch-up days).
+    // … and the next day's first run reads it (its deadline falls that day), catching up
+    // on the days missed (T-1 yesterday; T-3 of the new deadline fell on 11-29, within
+    // the catch-up days).
     ok(reminders::tick(&w.db, "a", at("2026-12-02")).await);
     assert_eq!(
         rules_of(&w, &w.head).await,
@@ -317,6 +319,84 @@ async fn later_runs_of_a_day_plan_the_items_written_since() {
             "deadline_t1",
             "deadline_t3",
             "deadline_t3",
+            "deadline_t30"
+        ]
+    );
+}
+
+/// A new day's reminders are planned in batches: each run reads about so many items with
+/// a milestone on the days it catches up with, keeps the rest for the next run, and says
+/// so; together the runs plan every one.
+#[tokio::test]
+async fn a_new_day_is_planned_in_batches_that_together_plan_everything() {
+    let w = world().await;
+    // Three more items like the first, due a day apart: T-30 of all four falls between
+    // 11-28 and 12-01, the days the first run of 12-01 catches up with.
+    let unit: Option<surrealdb::types::RecordId> =
+        w.db.query("SELECT VALUE unit FROM ONLY $item")
+            .bind(("item", app::db::record("item", &w.item)))
+            .await
+            .and_then(|mut r| r.take(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let unit = app::db::key_of(&unit.unwrap_or_else(|| panic!("the item has a unit")));
+    for deadline in ["2026-12-28", "2026-12-29", "2026-12-30"] {
+        let t = at("2026-11-01");
+        let (item, _) = ok(ledger::register_item(
+            &w.db,
+            &w.central,
+            &app::ledger::NewItem {
+                unit: unit.clone(),
+                source: "inspection_tour".into(),
+                category: "over_establishment".into(),
+                nature: "violation".into(),
+                description: format!("超编进人，限 {deadline} 前整改"),
+                found_on: "2026-10-20".into(),
+                deadline: deadline.into(),
+                head_name: "head".into(),
+                ..app::ledger::NewItem::default()
+            },
+            t,
+        )
+        .await);
+        ok(ledger::issue(&w.db, &w.central, &item, t).await);
+    }
+    let rules = app::reminders::ladder::default_ladder();
+    let t30 = || async {
+        let n: Vec<i64> =
+            w.db.query("SELECT VALUE count() FROM reminder WHERE rule = 'deadline_t30' GROUP ALL")
+                .await
+                .and_then(|mut r| r.take(0))
+                .unwrap_or_else(|e| panic!("{e}"));
+        n.first().copied().unwrap_or(0)
+    };
+    let now = at("2026-12-01");
+    let first = ok(reminders::plan_at_most(&w.db, &rules, now, 1).await);
+    assert!(first.more);
+    // One item read: its head and contact.
+    assert_eq!(t30().await, 2);
+    let mut runs = 1;
+    while ok(reminders::plan_at_most(&w.db, &rules, now, 1).await).more {
+        runs += 1;
+        assert!(runs < 10, "the runs never end");
+    }
+    assert!(runs >= 4, "{runs} runs for four items one at a time");
+    assert_eq!(t30().await, 8);
+    // Caught up: a later run of the day has nothing left.
+    assert_eq!(
+        ok(reminders::plan_at_most(&w.db, &rules, now + Duration::minutes(1), 1).await),
+        reminders::Planned {
+            new: 0,
+            more: false
+        }
+    );
+    // The runs deliver it all: head and contact have each item's T-30.
+    ok(reminders::tick(&w.db, "a", now).await);
+    assert_eq!(
+        rules_of(&w, &w.head).await,
+        [
+            "deadline_t30",
+            "deadline_t30",
+            "deadline_t30",
             "deadline_t30"
         ]
     );

@@ -62,6 +62,9 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Between two scheduler runs while a backlog is worked off.
+const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The reminder scheduler of this instance: plan, claim and deliver to the inbox every
 /// `every`, then send what is due on the other channels (push, robots, SMS).
 async fn run_scheduler(
@@ -75,16 +78,26 @@ async fn run_scheduler(
         chrono::Utc::now().timestamp_millis()
     );
     let mut interval = tokio::time::interval(every);
+    let mut more = false;
     loop {
-        interval.tick().await;
+        // A run that left work (a new day's reminders are planned and delivered in
+        // batches) is followed by the next one after a breath, not a whole interval.
+        if more {
+            tokio::time::sleep(BATCH_PAUSE).await;
+        } else {
+            interval.tick().await;
+        }
         let now = chrono::Utc::now();
+        more = false;
         match app::reminders::service::tick_with(&db, &worker, now, out.public_url.as_deref()).await
         {
-            Ok(digests) if !digests.is_empty() => {
-                let reminders: usize = digests.iter().map(|d| d.reminders.len()).sum();
-                tracing::info!(people = digests.len(), reminders, "reminders delivered");
+            Ok(ran) => {
+                more = ran.more;
+                if !ran.digests.is_empty() {
+                    let reminders: usize = ran.digests.iter().map(|d| d.reminders.len()).sum();
+                    tracing::info!(people = ran.digests.len(), reminders, "reminders delivered");
+                }
             }
-            Ok(_) => {}
             // Logged where it happened; the next tick tries again.
             Err(_) => {}
         }

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the inbox, newest first",
         sql: include_str!("migrations/0009_inbox.surql"),
     },
+    Migration {
+        version: 10,
+        name: "the reminder planner finds what falls due by its anchors",
+        sql: include_str!("migrations/0010_reminder_anchors.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

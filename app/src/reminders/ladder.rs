@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What a rule counts from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
     /// The item's approved deadline (negative offsets: before it; positive: overdue).
@@ -287,6 +287,79 @@ pub fn due_occurrences(
     out
 }
 
+/// A repeating rung reaches back this far at most: an item overdue for ten years is not
+/// escalated again by it.
+pub const REPEAT_REACH_DAYS: i64 = 3660;
+
+/// One day that rungs count from: every item, measure or closure request anchored on it
+/// has a reminder falling due on a day the planner is catching up with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AnchorDay {
+    pub anchor: Anchor,
+    pub day: NaiveDate,
+}
+
+impl AnchorDay {
+    /// As the planner keeps it between runs: `deadline 2026-12-31`.
+    pub fn to_text(self) -> String {
+        let anchor = match self.anchor {
+            Anchor::Deadline => "deadline",
+            Anchor::MeasureDue => "measure_due",
+            Anchor::ClosureRequested => "closure_requested",
+            Anchor::Weekly => "weekly",
+            Anchor::ReturnDue => "return_due",
+        };
+        format!("{anchor} {}", self.day.format("%Y-%m-%d"))
+    }
+
+    pub fn parse(text: &str) -> Option<AnchorDay> {
+        let (anchor, day) = text.split_once(' ')?;
+        let anchor = match anchor {
+            "deadline" => Anchor::Deadline,
+            "measure_due" => Anchor::MeasureDue,
+            "closure_requested" => Anchor::ClosureRequested,
+            _ => return None,
+        };
+        let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+        Some(AnchorDay { anchor, day })
+    }
+}
+
+/// The anchor days with an occurrence of some rung on a day from `from` to `today`: the
+/// items, measures and closure requests the planner must read to catch up with those
+/// days, and no others (a province's open items are far too many to read every day).
+/// A repeating rung reaches back [`REPEAT_REACH_DAYS`]. Sorted, each once. The weekly
+/// summary and campaign returns are planned apart.
+pub fn anchors_falling_due(rules: &[Rule], from: NaiveDate, today: NaiveDate) -> Vec<AnchorDay> {
+    let reach = today - Duration::days(REPEAT_REACH_DAYS);
+    let mut out = std::collections::BTreeSet::new();
+    for rule in rules {
+        if matches!(rule.anchor, Anchor::Weekly | Anchor::ReturnDue) {
+            continue;
+        }
+        let mut day = from;
+        while day <= today {
+            let mut anchor = day - Duration::days(rule.offset_days);
+            out.insert(AnchorDay {
+                anchor: rule.anchor,
+                day: anchor,
+            });
+            if let Some(every) = rule.repeat_days.filter(|e| *e > 0) {
+                anchor -= Duration::days(every);
+                while anchor >= reach {
+                    out.insert(AnchorDay {
+                        anchor: rule.anchor,
+                        day: anchor,
+                    });
+                    anchor -= Duration::days(every);
+                }
+            }
+            day += Duration::days(1);
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Quiet hours in Shanghai: from 22:00 to 07:30 nothing is pushed.
 pub const QUIET_FROM: (u32, u32) = (22, 0);
 pub const QUIET_UNTIL: (u32, u32) = (7, 30);
@@ -436,6 +509,87 @@ mod tests {
                 (2, d("2026-11-22"))
             ]
         );
+    }
+
+    /// Every anchor with an occurrence on one of the days caught up with is among those
+    /// the planner reads, and no other: checked against `due_occurrences` for each rung of
+    /// the default ladder, a repeating one, and one a day after the anchor.
+    #[test]
+    fn the_planner_reads_exactly_the_anchors_with_a_reminder_on_the_days_caught_up() {
+        let mut rules = default_ladder();
+        rules.push(rule(
+            "every_day",
+            Anchor::MeasureDue,
+            2,
+            Some(1),
+            &[Recipient::UnitHead],
+        ));
+        let (from, today) = (d("2026-12-01"), d("2026-12-04"));
+        let anchors = anchors_falling_due(&rules, from, today);
+        let mut sorted = anchors.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(anchors, sorted, "sorted, each once");
+        for rule in rules
+            .iter()
+            .filter(|r| !matches!(r.anchor, Anchor::Weekly | Anchor::ReturnDue))
+        {
+            let mut day = d("2025-01-01");
+            while day <= d("2027-03-01") {
+                let due = !due_occurrences(rule, day, from, today).is_empty();
+                let read = anchors.contains(&AnchorDay {
+                    anchor: rule.anchor,
+                    day,
+                });
+                assert!(!due || read, "{} anchored on {day} is not read", rule.code);
+                day += Duration::days(1);
+            }
+        }
+        // Each anchor read has a reminder due on one of the days under some rung.
+        for a in &anchors {
+            assert!(
+                rules
+                    .iter()
+                    .any(|r| r.anchor == a.anchor
+                        && !due_occurrences(r, a.day, from, today).is_empty()),
+                "{a:?} is read for nothing"
+            );
+        }
+        // No catching up: nothing to read.
+        assert!(anchors_falling_due(&rules, today, from).is_empty());
+        // A repeating rung reaches back ten years, and no further.
+        let weekly = anchors_falling_due(&[find("overdue_7")], today, today);
+        assert_eq!(weekly.first().map(|a| a.day), Some(d("2016-12-02")));
+        assert_eq!(weekly.last().map(|a| a.day), Some(d("2026-11-27")));
+        assert_eq!(weekly.len(), 522);
+    }
+
+    #[test]
+    fn an_anchor_day_is_kept_as_text_and_read_back() {
+        for anchor in [
+            Anchor::Deadline,
+            Anchor::MeasureDue,
+            Anchor::ClosureRequested,
+        ] {
+            let a = AnchorDay {
+                anchor,
+                day: d("2026-12-31"),
+            };
+            assert_eq!(AnchorDay::parse(&a.to_text()), Some(a));
+        }
+        assert_eq!(
+            AnchorDay::parse("deadline 2026-12-31").map(|a| a.anchor),
+            Some(Anchor::Deadline)
+        );
+        for bad in [
+            "",
+            "deadline",
+            "weekly 2026-12-31",
+            "deadline 2026-13-01",
+            "x 2026-12-31",
+        ] {
+            assert_eq!(AnchorDay::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

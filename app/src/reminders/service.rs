@@ -6,12 +6,15 @@
 
 use super::Figures;
 use super::dispatch::{self, Claimed, NewDelivery};
-use super::ladder::{Anchor, Recipient, Rule, default_ladder, due_occurrences, weekly_moment};
+use super::ladder::{
+    Anchor, AnchorDay, Recipient, Rule, anchors_falling_due, default_ladder, due_occurrences,
+    weekly_moment,
+};
 use crate::AppError;
 use crate::auth::SessionUser;
 use crate::db::{Db, key_of, record};
 use crate::ledger::calendar::{format_date, parse_date, today};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use surrealdb::types::{RecordId, SurrealValue};
@@ -47,6 +50,8 @@ struct PlanState {
     day: String,
     rules: String,
     at: DateTime<Utc>,
+    /// Anchor days not read yet (`AnchorDay::to_text`).
+    todo: Option<Vec<String>>,
 }
 
 #[derive(SurrealValue)]
@@ -208,9 +213,114 @@ fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// Plan every reminder that has fallen due by `now` for open items, and cancel pending
-/// reminders of items that are no longer open. Returns how many were new.
-pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, AppError> {
+/// How many items one planning run reads at most for the days it catches up with (the
+/// items written since the run before are read whatever their number): a new day's
+/// reminders are planned in several short runs, not in one that holds up the database.
+pub const PLAN_BATCH: usize = 2_000;
+
+/// How many due reminders one run delivers at most; the rest go in the runs after it.
+pub const CLAIM_BATCH: usize = 1_000;
+
+/// What one planning run did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Planned {
+    /// Reminders planned that were not planned before.
+    pub new: usize,
+    /// Anchor days are left for the next run.
+    pub more: bool,
+}
+
+/// The fields of an open item the planner reads, from `source`.
+fn open_items_from(source: &str) -> String {
+    format!(
+        "SELECT id, unit, district, approved_deadline, registered_at, status, closure_requested_at,
+            (SELECT due FROM measure WHERE item = $parent.id AND done_on = NONE) AS measures,
+            array::complement(co_signers, (SELECT VALUE co_signer FROM acceptance
+                WHERE item = $parent.id AND round = $parent.acceptance_round AND passed = true))
+                AS pending_co_signers
+         FROM {source}"
+    )
+}
+
+/// The items anchored on one of `days` (all of one anchor), open or not, found through
+/// the index of that anchor.
+async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<Vec<RecordId>, AppError> {
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Vec::new());
+    };
+    let find = match first.anchor {
+        Anchor::Deadline => "SELECT VALUE id FROM item WHERE approved_deadline IN $days",
+        Anchor::MeasureDue => {
+            "array::distinct(SELECT VALUE item FROM measure WHERE due IN $days AND done_on = NONE)"
+        }
+        // Between the earliest day's start and the latest one's end (days between that are
+        // not anchor days only cost a little reading).
+        Anchor::ClosureRequested => {
+            "SELECT VALUE id FROM item WHERE closure_requested_at >= $from AND closure_requested_at < $until"
+        }
+        Anchor::Weekly | Anchor::ReturnDue => return Ok(Vec::new()),
+    };
+    // A Shanghai day's start, as an instant.
+    let start = |day: NaiveDate| {
+        crate::ledger::calendar::shanghai()
+            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (earliest, latest) = (first.day.min(last.day), first.day.max(last.day));
+    let text: Vec<String> = days.iter().map(|a| format_date(a.day)).collect();
+    db.query(format!("RETURN ({find})"))
+        .bind(("days", text))
+        .bind(("from", start(earliest)))
+        .bind(("until", start(latest + Duration::days(1))))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)
+}
+
+/// Those of `ids` that are open (for a closure request's anchor: waiting for acceptance).
+async fn open_items(
+    db: &Db,
+    ids: Vec<RecordId>,
+    anchor: Anchor,
+) -> Result<Vec<OpenItem>, AppError> {
+    let which = match anchor {
+        Anchor::ClosureRequested => "status = 'closure_requested'",
+        _ => "status NOT IN ['registered', 'closed', 'withdrawn']",
+    };
+    db.query(format!("{} WHERE {which}", open_items_from("$ids")))
+        .bind(("ids", ids))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)
+}
+
+/// Plan the reminders that have fallen due by `now` for open items, and cancel pending
+/// reminders of items that are no longer open.
+///
+/// An item's milestones fall on days and change only when the item does, so a run reads
+/// only the items written since the run before (the database stamps each write) and, on
+/// a new day, those with a milestone on the days since the last run (at most
+/// [`CATCH_UP_DAYS`] back; `ladder::anchors_falling_due`), found through the indexes of
+/// their deadline, measures' due dates and closure request; [`PLAN_BATCH`] items a run,
+/// the anchor days left kept for the next. A changed ladder catches up again.
+pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<Planned, AppError> {
+    plan_at_most(db, rules, now, PLAN_BATCH).await
+}
+
+/// [`plan`], reading at most about `batch` items for the days caught up with.
+pub async fn plan_at_most(
+    db: &Db,
+    rules: &[Rule],
+    now: DateTime<Utc>,
+    batch: usize,
+) -> Result<Planned, AppError> {
     let today = today(now);
     // The pending reminders are found through their index first: an UPDATE whose WHERE
     // has an OR reads the whole table (every reminder ever sent).
@@ -226,9 +336,6 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
     .map_err(db_err)?
     .check()
     .map_err(db_err)?;
-    // The first run of a day (or after the ladder changed) plans every open item; the
-    // next ones only the items written since the run before (the database stamps each
-    // write), as an item's milestones fall on days and only change when it does.
     let clock: Option<DateTime<Utc>> = db
         .query("RETURN time::now()")
         .await
@@ -238,65 +345,108 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
     let clock = clock.unwrap_or(now);
     let fingerprint = key_hash(&format!("{rules:?}"));
     let last: Option<PlanState> = db
-        .query("SELECT day, rules, at FROM ONLY reminder_plan:state")
+        .query("SELECT day, rules, at, todo FROM ONLY reminder_plan:state")
         .await
         .map_err(db_err)?
         .take(0)
         .map_err(db_err)?;
-    let since = last
-        .filter(|l| l.day == format_date(today) && l.rules == fingerprint)
-        .map(|l| l.at);
-    let which = if since.is_some() {
-        "touched_at >= $since AND status NOT IN ['registered', 'closed', 'withdrawn']"
-    } else {
-        "status NOT IN ['registered', 'closed', 'withdrawn']"
-    };
-    let items: Vec<OpenItem> = db
-        .query(format!(
-            "SELECT id, unit, district, approved_deadline, registered_at, status, closure_requested_at,
-                (SELECT due FROM measure WHERE item = $parent.id AND done_on = NONE) AS measures,
-                array::complement(co_signers, (SELECT VALUE co_signer FROM acceptance
-                    WHERE item = $parent.id AND round = $parent.acceptance_round AND passed = true))
-                    AS pending_co_signers
-             FROM item WHERE {which}"
-        ))
-        .bind(("since", since))
-        .await.map_err(db_err)?
-        .check().map_err(db_err)?
-        .take(0).map_err(db_err)?;
-    let returns = due_returns(db).await?;
-    let people: Vec<Person> = if since.is_some() {
-        // Only the people of the units concerned, and the offices.
-        let units: Vec<RecordId> = items
-            .iter()
-            .map(|i| i.unit.clone())
-            .chain(returns.iter().filter_map(|r| r.unit.clone()))
-            .collect();
-        let mut response = db
-            .query(
-                "SELECT id, role, scope_unit, scope_district, scope_partner FROM user
-                    WHERE role IN ['district_office', 'central_office', 'partner'];
-                 SELECT id, role, scope_unit, scope_district, scope_partner FROM user
-                    WHERE scope_unit IN $units AND role IN ['unit_head', 'unit_handler'];",
-            )
-            .bind(("units", units))
+    // Under another ladder, nothing planned before counts.
+    let last = last.filter(|l| l.rules == fingerprint);
+    let since_floor = today - Duration::days(CATCH_UP_DAYS);
+    let mut todo: Vec<AnchorDay> = last
+        .as_ref()
+        .and_then(|l| l.todo.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|t| AnchorDay::parse(t))
+        .collect();
+    let caught_up_to = last.as_ref().and_then(|l| parse_date(&l.day));
+    if caught_up_to != Some(today) {
+        let from = match caught_up_to {
+            Some(day) if day < today => (day + Duration::days(1)).max(since_floor),
+            _ => since_floor,
+        };
+        todo.extend(anchors_falling_due(rules, from, today));
+        todo.sort_by(|a, b| b.cmp(a));
+        todo.dedup();
+    }
+    let mut items: Vec<OpenItem> = match last.as_ref().map(|l| l.at) {
+        Some(since) => db
+            .query(format!(
+                "{} WHERE touched_at >= $since AND status NOT IN ['registered', 'closed', 'withdrawn']",
+                open_items_from("item")
+            ))
+            .bind(("since", since))
             .await
             .map_err(db_err)?
             .check()
-            .map_err(db_err)?;
-        let mut offices: Vec<Person> = response.take(0).map_err(db_err)?;
-        let of_units: Vec<Person> = response.take(1).map_err(db_err)?;
-        offices.extend(of_units);
-        offices
-    } else {
-        db.query("SELECT id, role, scope_unit, scope_district, scope_partner FROM user WHERE role IN ['unit_head', 'unit_handler', 'district_office', 'central_office', 'partner']")
-            .await.map_err(db_err)?
-            .check().map_err(db_err)?
-            .take(0).map_err(db_err)?
+            .map_err(db_err)?
+            .take(0)
+            .map_err(db_err)?,
+        None => Vec::new(),
     };
+    let mut read = std::collections::HashSet::new();
+    items.retain(|i| read.insert(i.id.clone()));
+    // The anchor days in runs of one anchor, latest first (the days years back of a
+    // repeating rung come last, mostly empty), as many days a query as should bring the
+    // batch to its size by the last query's count, twice as many after one that found
+    // nothing, halved while they hold more than the batch has room for. Only the items of
+    // anchor days count against the batch: however many were written since, the days
+    // are caught up with.
+    let (mut done, mut taken, mut size) = (0, 0, 1);
+    while done < todo.len() && taken < batch {
+        let anchor = todo[done].anchor;
+        let mut end = done
+            + todo[done..]
+                .iter()
+                .take(size)
+                .take_while(|a| a.anchor == anchor)
+                .count();
+        let ids = loop {
+            let ids = anchored_on(db, &todo[done..end]).await?;
+            if ids.len() <= batch - taken || end - done == 1 {
+                break ids;
+            }
+            end = done + (end - done) / 2;
+        };
+        let (days, n) = (end - done, ids.len());
+        taken += n;
+        for item in open_items(db, ids, anchor).await? {
+            if read.insert(item.id.clone()) {
+                items.push(item);
+            }
+        }
+        done = end;
+        size = match n {
+            0 => days * 2,
+            n => (batch.saturating_sub(taken) * days / n).clamp(1, days * 2),
+        };
+    }
+    let left: Vec<String> = todo[done..].iter().map(|a| a.to_text()).collect();
+    let returns = due_returns(db).await?;
+    // Only the people of the units concerned, and the offices.
+    let units: Vec<RecordId> = items
+        .iter()
+        .map(|i| i.unit.clone())
+        .chain(returns.iter().filter_map(|r| r.unit.clone()))
+        .collect();
+    let mut response = db
+        .query(
+            "SELECT id, role, scope_unit, scope_district, scope_partner FROM user
+                WHERE role IN ['district_office', 'central_office', 'partner'];
+             SELECT id, role, scope_unit, scope_district, scope_partner FROM user
+                WHERE scope_unit IN $units AND role IN ['unit_head', 'unit_handler'];",
+        )
+        .bind(("units", units))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?;
+    let mut people: Vec<Person> = response.take(0).map_err(db_err)?;
+    let of_units: Vec<Person> = response.take(1).map_err(db_err)?;
+    people.extend(of_units);
     let people = People::of(people);
     let mut rows = Vec::new();
-    let since_floor = today - Duration::days(CATCH_UP_DAYS);
     for item in &items {
         let registered = crate::ledger::calendar::today(item.registered_at);
         let since = registered.max(since_floor);
@@ -404,16 +554,18 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         }
     }
     rows.extend(plan_returns(rules, &returns, &people, since_floor, today));
-    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at")
+    let more = !left.is_empty();
+    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at, todo = $todo")
         .bind(("day", format_date(today)))
         .bind(("rules", fingerprint))
         .bind(("at", clock - Duration::seconds(PLAN_OVERLAP_SECONDS)))
+        .bind(("todo", left))
         .await
         .map_err(db_err)?
         .check()
         .map_err(db_err)?;
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(Planned { new: 0, more });
     }
     let ids: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
     let created: Vec<RecordId> = db
@@ -436,7 +588,10 @@ pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<usize, 
         .map_err(db_err)?
         .take(1)
         .map_err(db_err)?;
-    Ok(created.len())
+    Ok(Planned {
+        new: created.len(),
+        more,
+    })
 }
 
 #[derive(SurrealValue)]
@@ -520,15 +675,16 @@ fn plan_returns(
     rows
 }
 
-/// Claim due pending reminders for `worker` until the lease ends. Rows claimed by
-/// another worker whose lease has not ended are left alone.
+/// Claim due pending reminders for `worker` until the lease ends, [`CLAIM_BATCH`] at
+/// most. Rows claimed by another worker whose lease has not ended are left alone.
 pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<RecordId>, AppError> {
     let claimed: Vec<RecordId> = db
         .query(
             // The due rows through their index (an UPDATE whose WHERE has an OR reads the
             // whole table), then claimed in one statement, so one transaction that checks
             // the lease again: two instances cannot both claim a row.
-            "LET $due = SELECT VALUE id FROM reminder WHERE state = 'pending' AND due_at <= $now;
+            "LET $due = SELECT VALUE id FROM reminder WHERE state = 'pending' AND due_at <= $now
+                LIMIT $batch;
              UPDATE $due SET lease_owner = $worker, lease_until = $until
                 WHERE state = 'pending' AND due_at <= $now
                     AND (lease_until = NONE OR lease_until < $now)
@@ -537,6 +693,7 @@ pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Reco
         .bind(("worker", worker.to_string()))
         .bind(("until", now + Duration::seconds(LEASE_SECONDS)))
         .bind(("now", now))
+        .bind(("batch", CLAIM_BATCH as i64))
         .await
         .map_err(db_err)?
         .check()
@@ -771,7 +928,15 @@ pub async fn update_rung(
 /// One scheduler run: plan, claim, deliver. When another instance wrote the same rows at
 /// the same moment, the run is simply repeated: every step is idempotent.
 pub async fn tick(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Digest>, AppError> {
-    tick_with(db, worker, now, None).await
+    Ok(tick_with(db, worker, now, None).await?.digests)
+}
+
+/// What one scheduler run delivered, and whether work is left for the next run at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ran {
+    pub digests: Vec<Digest>,
+    /// Anchor days left to plan, or as many reminders delivered as a run delivers.
+    pub more: bool,
 }
 
 /// [`tick`], with the app's public address for links in group messages.
@@ -780,19 +945,14 @@ pub async fn tick_with(
     worker: &str,
     now: DateTime<Utc>,
     public_url: Option<&str>,
-) -> Result<Vec<Digest>, AppError> {
-    let mut delivered = Vec::new();
+) -> Result<Ran, AppError> {
     for _ in 0..5 {
         match tick_once(db, worker, now, public_url).await {
-            Ok(digests) => {
-                delivered.extend(digests);
-                return Ok(delivered);
-            }
             Err(AppError::WrongState) => continue,
-            Err(e) => return Err(e),
+            done => return done,
         }
     }
-    Ok(delivered)
+    Ok(Ran::default())
 }
 
 async fn tick_once(
@@ -800,16 +960,20 @@ async fn tick_once(
     worker: &str,
     now: DateTime<Utc>,
     public_url: Option<&str>,
-) -> Result<Vec<Digest>, AppError> {
+) -> Result<Ran, AppError> {
     let rules: Vec<Rule> = ladder(db)
         .await?
         .into_iter()
         .filter(|r| r.enabled)
         .map(|r| r.rule)
         .collect();
-    plan(db, &rules, now).await?;
+    let planned = plan(db, &rules, now).await?;
     let claimed = claim(db, worker, now).await?;
-    deliver(db, worker, &claimed, now, public_url).await
+    let full = claimed.len() >= CLAIM_BATCH;
+    Ok(Ran {
+        digests: deliver(db, worker, &claimed, now, public_url).await?,
+        more: planned.more || full,
+    })
 }
 
 pub use super::{InboxEntry, LadderRung};
