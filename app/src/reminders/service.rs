@@ -301,8 +301,8 @@ async fn open_items(
         .map_err(db_err)
 }
 
-/// Plan the reminders that have fallen due by `now` for open items, and cancel pending
-/// reminders of items that are no longer open.
+/// Plan the reminders that have fallen due by `now` for open items (those of items no
+/// longer open are cancelled when claimed).
 ///
 /// An item's milestones fall on days and change only when the item does, so a run reads
 /// only the items written since the run before (the database stamps each write) and, on
@@ -322,20 +322,6 @@ pub async fn plan_at_most(
     batch: usize,
 ) -> Result<Planned, AppError> {
     let today = today(now);
-    // The pending reminders are found through their index first: an UPDATE whose WHERE
-    // has an OR reads the whole table (every reminder ever sent).
-    db.query(
-        "UPDATE reminder SET state = 'cancelled'
-            WHERE state = 'pending' AND item.status IN ['closed', 'withdrawn'];
-         LET $of_returns = SELECT VALUE id FROM reminder WHERE state = 'pending' AND ret != NONE;
-         UPDATE $of_returns SET state = 'cancelled'
-            WHERE state = 'pending'
-                AND (ret.state NOT IN ['draft', 'returned'] OR ret.campaign.state != 'open');",
-    )
-    .await
-    .map_err(db_err)?
-    .check()
-    .map_err(db_err)?;
     let clock: Option<DateTime<Utc>> = db
         .query("RETURN time::now()")
         .await
@@ -677,18 +663,34 @@ fn plan_returns(
 
 /// Claim due pending reminders for `worker` until the lease ends, [`CLAIM_BATCH`] at
 /// most. Rows claimed by another worker whose lease has not ended are left alone.
+/// Reminders of items closed or withdrawn since, and of returns no longer awaited, are
+/// cancelled instead.
 pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<RecordId>, AppError> {
-    let claimed: Vec<RecordId> = db
+    Ok(claim_batch(db, worker, now).await?.0)
+}
+
+/// [`claim`], and whether the batch was full (more may be waiting).
+async fn claim_batch(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<(Vec<RecordId>, bool), AppError> {
+    let mut response = db
         .query(
             // The due rows through their index (an UPDATE whose WHERE has an OR reads the
             // whole table), then claimed in one statement, so one transaction that checks
             // the lease again: two instances cannot both claim a row.
             "LET $due = SELECT VALUE id FROM reminder WHERE state = 'pending' AND due_at <= $now
-                LIMIT $batch;
+                AND (lease_until = NONE OR lease_until < $now) LIMIT $batch;
+             UPDATE $due SET state = 'cancelled'
+                WHERE state = 'pending' AND (item.status IN ['closed', 'withdrawn']
+                    OR (ret != NONE AND (ret.state NOT IN ['draft', 'returned']
+                        OR ret.campaign.state != 'open')));
              UPDATE $due SET lease_owner = $worker, lease_until = $until
                 WHERE state = 'pending' AND due_at <= $now
                     AND (lease_until = NONE OR lease_until < $now)
-                RETURN VALUE id",
+                RETURN VALUE id;
+             RETURN array::len($due);",
         )
         .bind(("worker", worker.to_string()))
         .bind(("until", now + Duration::seconds(LEASE_SECONDS)))
@@ -697,10 +699,10 @@ pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Reco
         .await
         .map_err(db_err)?
         .check()
-        .map_err(db_err)?
-        .take(1)
         .map_err(db_err)?;
-    Ok(claimed)
+    let claimed: Vec<RecordId> = response.take(2).map_err(db_err)?;
+    let due: Option<i64> = response.take(3).map_err(db_err)?;
+    Ok((claimed, due.unwrap_or(0) >= CLAIM_BATCH as i64))
 }
 
 /// One person's reminders of one run: what a channel sends as a single digest.
@@ -968,8 +970,7 @@ async fn tick_once(
         .map(|r| r.rule)
         .collect();
     let planned = plan(db, &rules, now).await?;
-    let claimed = claim(db, worker, now).await?;
-    let full = claimed.len() >= CLAIM_BATCH;
+    let (claimed, full) = claim_batch(db, worker, now).await?;
     Ok(Ran {
         digests: deliver(db, worker, &claimed, now, public_url).await?,
         more: planned.more || full,
