@@ -216,10 +216,10 @@ fn key_hash(key: &str) -> String {
 /// How many items one planning run reads at most for the days it catches up with (the
 /// items written since the run before are read whatever their number): a new day's
 /// reminders are planned in several short runs, not in one that holds up the database.
-pub const PLAN_BATCH: usize = 2_000;
+pub const PLAN_BATCH: usize = 500;
 
 /// How many due reminders one run delivers at most; the rest go in the runs after it.
-pub const CLAIM_BATCH: usize = 1_000;
+pub const CLAIM_BATCH: usize = 250;
 
 /// What one planning run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
