@@ -232,8 +232,8 @@ pub async fn create_campaign(
     // Units named bring their districts into the scope; every id must exist.
     let mut response = db
         .query(
-            "SELECT VALUE id FROM district WHERE id IN $districts;
-             SELECT id, district FROM unit WHERE id IN $units;",
+            "SELECT VALUE id FROM $districts;
+             SELECT id, district FROM $units;",
         )
         .bind(("districts", district_ids.clone()))
         .bind(("units", unit_ids.clone()))
@@ -324,7 +324,7 @@ pub async fn open_campaign(
                 LET $places = IF array::len($units) = 0 {
                     (SELECT id, district FROM unit WHERE district IN $districts)
                 } ELSE {
-                    (SELECT id, district FROM unit WHERE id IN $units)
+                    (SELECT id, district FROM $units)
                 };
                 FOR $u IN $places {
                     CREATE campaign_return CONTENT {
@@ -455,7 +455,7 @@ async fn attached_items(db: &Db, ids: &[RecordId]) -> Result<Vec<AttachedRow>, A
     Ok(db
         .query(
             "SELECT id, number, unit, unit.name AS unit_name, district, description, status,
-                approved_deadline FROM item WHERE id IN $ids ORDER BY number",
+                approved_deadline FROM $ids ORDER BY number",
         )
         .bind(("ids", ids.to_vec()))
         .await?
@@ -1263,7 +1263,7 @@ pub async fn plan_verification(
         );
         match &campaign {
             Some(c) => db
-                .query("SELECT id, unit, district FROM item WHERE id IN $items AND unit = $unit")
+                .query("SELECT id, unit, district FROM $items WHERE unit = $unit")
                 .bind(("items", c.items.clone()))
                 .bind(("unit", unit_id)),
             None => db
@@ -1274,7 +1274,7 @@ pub async fn plan_verification(
         .check()?
         .take(0)?
     } else {
-        db.query("SELECT id, unit, district FROM item WHERE id IN $items")
+        db.query("SELECT id, unit, district FROM $items")
             .bind(("items", item_ids.clone()))
             .await?
             .check()?

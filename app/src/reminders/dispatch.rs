@@ -11,7 +11,7 @@ use super::push::{self, VapidKeys};
 use super::{ChannelEntry, DeliveryEntry, Figures, ReminderSettings};
 use crate::AppError;
 use crate::auth::{Role, SessionUser};
-use crate::db::{Db, key_of, record};
+use crate::db::{Db, key_of, record, select_where_in};
 use crate::i18n::Locale;
 use crate::ledger::calendar::local_stamp;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
@@ -285,11 +285,17 @@ pub(crate) async fn plan_deliveries(
     users.sort_by_key(key_of);
     users.dedup();
     let mut response = db
-        .query(
-            "SELECT id, user, endpoint FROM push_subscription WHERE user IN $users;
+        .query(format!(
+            "RETURN {};
              SELECT id, kind, name, url, secret, template, scope_district, scope_unit
                 FROM channel WHERE enabled = true ORDER BY created_at;",
-        )
+            select_where_in(
+                "SELECT id, user, endpoint FROM push_subscription",
+                "user",
+                "$users",
+                ""
+            )
+        ))
         .bind(("users", users))
         .await
         .map_err(db_err)?
