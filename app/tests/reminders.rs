@@ -329,9 +329,21 @@ async fn later_runs_of_a_day_plan_the_items_written_since() {
 /// so; together the runs plan every one.
 #[tokio::test]
 async fn a_new_day_is_planned_in_batches_that_together_plan_everything() {
-    let w = world().await;
     // Three more items like the first, due a day apart: T-30 of all four falls between
     // 11-28 and 12-01, the days the first run of 12-01 catches up with.
+    planned_in_batches(["2026-12-28", "2026-12-29", "2026-12-30"]).await;
+}
+
+/// One day can hold more items than a run reads (one deadline for a whole campaign): the
+/// runs read it a page at a time, each item once.
+#[tokio::test]
+async fn a_day_with_more_items_than_a_run_reads_is_read_in_pages() {
+    planned_in_batches(["2026-12-30", "2026-12-30", "2026-12-30"]).await;
+}
+
+/// Three more items due on `deadlines`, planned one item a run.
+async fn planned_in_batches(deadlines: [&str; 3]) {
+    let w = world().await;
     let unit: Option<surrealdb::types::RecordId> =
         w.db.query("SELECT VALUE unit FROM ONLY $item")
             .bind(("item", app::db::record("item", &w.item)))
@@ -339,7 +351,7 @@ async fn a_new_day_is_planned_in_batches_that_together_plan_everything() {
             .and_then(|mut r| r.take(0))
             .unwrap_or_else(|e| panic!("{e}"));
     let unit = app::db::key_of(&unit.unwrap_or_else(|| panic!("the item has a unit")));
-    for deadline in ["2026-12-28", "2026-12-29", "2026-12-30"] {
+    for deadline in deadlines {
         let t = at("2026-11-01");
         let (item, _) = ok(ledger::register_item(
             &w.db,

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the reminder planner finds what falls due by its anchors",
         sql: include_str!("migrations/0010_reminder_anchors.surql"),
     },
+    Migration {
+        version: 11,
+        name: "the reminder planner reads a crowded day in pages",
+        sql: include_str!("migrations/0011_reminder_cursor.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

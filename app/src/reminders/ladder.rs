@@ -325,6 +325,29 @@ impl AnchorDay {
     }
 }
 
+/// One anchor day's items a page at a time (a day can hold more items than a planner run
+/// reads: one deadline set for a whole campaign): of `keys`, in their order, those after
+/// `after`, at most `room` (at least one); and the last key taken when some are left for
+/// the next run.
+pub fn next_page(
+    mut keys: Vec<String>,
+    after: Option<&str>,
+    room: usize,
+) -> (Vec<String>, Option<String>) {
+    keys.sort();
+    keys.dedup();
+    let rest: Vec<String> = keys
+        .into_iter()
+        .filter(|k| after.is_none_or(|a| k.as_str() > a))
+        .collect();
+    if rest.len() <= room.max(1) {
+        return (rest, None);
+    }
+    let page: Vec<String> = rest.into_iter().take(room.max(1)).collect();
+    let last = page.last().cloned();
+    (page, last)
+}
+
 /// The anchor days with an occurrence of some rung on a day from `from` to `today`: the
 /// items, measures and closure requests the planner must read to catch up with those
 /// days, and no others (a province's open items are far too many to read every day).
@@ -562,6 +585,30 @@ mod tests {
         assert_eq!(weekly.first().map(|a| a.day), Some(d("2016-12-02")));
         assert_eq!(weekly.last().map(|a| a.day), Some(d("2026-11-27")));
         assert_eq!(weekly.len(), 522);
+    }
+
+    #[test]
+    fn a_crowded_day_is_read_in_pages_that_together_hold_each_item_once() {
+        let keys: Vec<String> = (0..10).rev().map(|i| format!("i{i:03}")).collect();
+        let (mut seen, mut after) = (Vec::new(), None::<String>);
+        for run in 0.. {
+            assert!(run < 10, "the pages end");
+            let (page, last) = next_page(keys.clone(), after.as_deref(), 4);
+            assert!(!page.is_empty() && page.len() <= 4);
+            seen.extend(page);
+            match last {
+                Some(l) => after = Some(l),
+                None => break,
+            }
+        }
+        let mut all = keys.clone();
+        all.sort();
+        assert_eq!(seen, all);
+        // Room for them all: one page, nothing left; no room: still one item.
+        assert_eq!(next_page(keys.clone(), None, 10).1, None);
+        assert_eq!(next_page(keys.clone(), None, 0).0, vec!["i000".to_string()]);
+        // Past the last key (the items moved to other days): nothing, and done.
+        assert_eq!(next_page(keys, Some("i999"), 4), (Vec::new(), None));
     }
 
     #[test]

@@ -8,11 +8,11 @@ use super::Figures;
 use super::dispatch::{self, Claimed, NewDelivery};
 use super::ladder::{
     Anchor, AnchorDay, Recipient, Rule, anchors_falling_due, default_ladder, due_occurrences,
-    weekly_moment,
+    next_page, weekly_moment,
 };
 use crate::AppError;
 use crate::auth::SessionUser;
-use crate::db::{Db, key_of, record};
+use crate::db::{Db, INDEXED_IN_MAX, key_of, record, select_where_in};
 use crate::ledger::calendar::{format_date, parse_date, today};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -52,6 +52,8 @@ struct PlanState {
     at: DateTime<Utc>,
     /// Anchor days not read yet (`AnchorDay::to_text`).
     todo: Option<Vec<String>>,
+    /// Where the reading of a crowded anchor day stopped: `deadline 2026-12-31|<item key>`.
+    after: Option<String>,
 }
 
 #[derive(SurrealValue)]
@@ -216,10 +218,10 @@ fn key_hash(key: &str) -> String {
 /// How many items one planning run reads at most for the days it catches up with (the
 /// items written since the run before are read whatever their number): a new day's
 /// reminders are planned in several short runs, not in one that holds up the database.
-pub const PLAN_BATCH: usize = 500;
+pub const PLAN_BATCH: usize = 300;
 
 /// How many due reminders one run delivers at most; the rest go in the runs after it.
-pub const CLAIM_BATCH: usize = 250;
+pub const CLAIM_BATCH: usize = 200;
 
 /// What one planning run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -321,6 +323,7 @@ pub async fn plan_at_most(
     now: DateTime<Utc>,
     batch: usize,
 ) -> Result<Planned, AppError> {
+    let started = std::time::Instant::now();
     let today = today(now);
     let clock: Option<DateTime<Utc>> = db
         .query("RETURN time::now()")
@@ -331,7 +334,7 @@ pub async fn plan_at_most(
     let clock = clock.unwrap_or(now);
     let fingerprint = key_hash(&format!("{rules:?}"));
     let last: Option<PlanState> = db
-        .query("SELECT day, rules, at, todo FROM ONLY reminder_plan:state")
+        .query("SELECT day, rules, at, todo, after FROM ONLY reminder_plan:state")
         .await
         .map_err(db_err)?
         .take(0)
@@ -373,12 +376,19 @@ pub async fn plan_at_most(
     };
     let mut read = std::collections::HashSet::new();
     items.retain(|i| read.insert(i.id.clone()));
+    let (touched, touched_ms) = (items.len(), started.elapsed().as_millis());
     // The anchor days in runs of one anchor, latest first (the days years back of a
     // repeating rung come last, mostly empty), as many days a query as should bring the
     // batch to its size by the last query's count, twice as many after one that found
     // nothing, halved while they hold more than the batch has room for. Only the items of
     // anchor days count against the batch: however many were written since, the days
     // are caught up with.
+    // The crowded day being read in pages, and the last item read of it.
+    let mut after: Option<(AnchorDay, String)> = last
+        .as_ref()
+        .and_then(|l| l.after.as_deref())
+        .and_then(|a| a.split_once('|'))
+        .and_then(|(day, key)| Some((AnchorDay::parse(day)?, key.to_string())));
     let (mut done, mut taken, mut size) = (0, 0, 1);
     while done < todo.len() && taken < batch {
         let anchor = todo[done].anchor;
@@ -396,19 +406,47 @@ pub async fn plan_at_most(
             end = done + (end - done) / 2;
         };
         let (days, n) = (end - done, ids.len());
-        taken += n;
+        // One day with more items than there is room for: a page of it, the rest of the
+        // day in the next runs.
+        let day = todo[done];
+        let by_key: HashMap<String, RecordId> =
+            ids.iter().map(|i| (key_of(i), i.clone())).collect();
+        let (keys, stopped_at) = match &after {
+            Some((d, key)) if days == 1 && *d == day => {
+                next_page(ids.iter().map(key_of).collect(), Some(key), batch - taken)
+            }
+            _ if days == 1 && n > batch - taken => {
+                next_page(ids.iter().map(key_of).collect(), None, batch - taken)
+            }
+            _ => (ids.iter().map(key_of).collect(), None),
+        };
+        let ids: Vec<RecordId> = keys.iter().filter_map(|k| by_key.get(k).cloned()).collect();
+        taken += ids.len();
         for item in open_items(db, ids, anchor).await? {
             if read.insert(item.id.clone()) {
                 items.push(item);
             }
         }
+        if let Some(key) = stopped_at {
+            after = Some((day, key));
+            break;
+        }
+        if after
+            .as_ref()
+            .is_some_and(|(d, _)| todo[done..end].contains(d))
+        {
+            after = None;
+        }
         done = end;
+        // No more days a query than SurrealDB reads through the index.
         size = match n {
             0 => days * 2,
             n => (batch.saturating_sub(taken) * days / n).clamp(1, days * 2),
-        };
+        }
+        .min(INDEXED_IN_MAX);
     }
     let left: Vec<String> = todo[done..].iter().map(|a| a.to_text()).collect();
+    let anchored_ms = started.elapsed().as_millis();
     let returns = due_returns(db).await?;
     // Only the people of the units concerned, and the offices.
     let units: Vec<RecordId> = items
@@ -416,22 +454,35 @@ pub async fn plan_at_most(
         .map(|i| i.unit.clone())
         .chain(returns.iter().filter_map(|r| r.unit.clone()))
         .collect();
+    // Through the index of the unit (not also of the role: then SurrealDB reads every
+    // unit head and compares each with every unit asked for).
     let mut response = db
-        .query(
+        .query(format!(
             "SELECT id, role, scope_unit, scope_district, scope_partner FROM user
                 WHERE role IN ['district_office', 'central_office', 'partner'];
-             SELECT id, role, scope_unit, scope_district, scope_partner FROM user
-                WHERE scope_unit IN $units AND role IN ['unit_head', 'unit_handler'];",
-        )
+             LET $wanted = array::distinct($units);
+             RETURN {};",
+            select_where_in(
+                "SELECT id, role, scope_unit, scope_district, scope_partner FROM user",
+                "scope_unit",
+                "$wanted",
+                ""
+            )
+        ))
         .bind(("units", units))
         .await
         .map_err(db_err)?
         .check()
         .map_err(db_err)?;
     let mut people: Vec<Person> = response.take(0).map_err(db_err)?;
-    let of_units: Vec<Person> = response.take(1).map_err(db_err)?;
-    people.extend(of_units);
+    let of_units: Vec<Person> = response.take(2).map_err(db_err)?;
+    people.extend(
+        of_units
+            .into_iter()
+            .filter(|p| matches!(p.role.as_str(), "unit_head" | "unit_handler")),
+    );
     let people = People::of(people);
+    let people_ms = started.elapsed().as_millis();
     let mut rows = Vec::new();
     for item in &items {
         let registered = crate::ledger::calendar::today(item.registered_at);
@@ -541,7 +592,9 @@ pub async fn plan_at_most(
     }
     rows.extend(plan_returns(rules, &returns, &people, since_floor, today));
     let more = !left.is_empty();
-    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at, todo = $todo")
+    let rows_ms = started.elapsed().as_millis();
+    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at, todo = $todo, after = $after")
+        .bind(("after", after.map(|(day, key)| format!("{}|{key}", day.to_text()))))
         .bind(("day", format_date(today)))
         .bind(("rules", fingerprint))
         .bind(("at", clock - Duration::seconds(PLAN_OVERLAP_SECONDS)))
@@ -550,12 +603,12 @@ pub async fn plan_at_most(
         .map_err(db_err)?
         .check()
         .map_err(db_err)?;
-    if rows.is_empty() {
-        return Ok(Planned { new: 0, more });
-    }
+    let rows_len = rows.len();
     let ids: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
-    let created: Vec<RecordId> = db
-        .query(
+    let created: Vec<RecordId> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        db.query(
             "FOR $r IN $rows {
                 INSERT IGNORE INTO reminder {
                     id: $r.id, item: $r.item, ret: $r.ret, rule: $r.rule,
@@ -573,7 +626,19 @@ pub async fn plan_at_most(
         .check()
         .map_err(db_err)?
         .take(1)
-        .map_err(db_err)?;
+        .map_err(db_err)?
+    };
+    tracing::debug!(
+        touched,
+        touched_ms,
+        anchor_items = taken,
+        anchored_ms,
+        people_ms,
+        rows = rows_len,
+        rows_ms,
+        total_ms = started.elapsed().as_millis(),
+        "reminders planned"
+    );
     Ok(Planned {
         new: created.len(),
         more,
@@ -969,10 +1034,22 @@ async fn tick_once(
         .filter(|r| r.enabled)
         .map(|r| r.rule)
         .collect();
+    let started = std::time::Instant::now();
     let planned = plan(db, &rules, now).await?;
+    let plan_ms = started.elapsed().as_millis();
     let (claimed, full) = claim_batch(db, worker, now).await?;
+    let claim_ms = started.elapsed().as_millis();
+    let digests = deliver(db, worker, &claimed, now, public_url).await?;
+    tracing::debug!(
+        planned = planned.new,
+        plan_ms,
+        claimed = claimed.len(),
+        claim_ms,
+        total_ms = started.elapsed().as_millis(),
+        "reminder run"
+    );
     Ok(Ran {
-        digests: deliver(db, worker, &claimed, now, public_url).await?,
+        digests,
         more: planned.more || full,
     })
 }
