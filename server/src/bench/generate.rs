@@ -1,5 +1,6 @@
 //! A synthetic province for the benchmark: districts, units, their heads, and a ledger of
-//! items in every state with the registration of each in the hash-chained history. Written
+//! items in every state, with their measures and the registration of each in the
+//! hash-chained history. Written
 //! in large batches straight into a fresh database; the numbers are deterministic, so two
 //! runs with the same sizes build the same ledger.
 
@@ -146,6 +147,51 @@ struct Event {
     after: String,
     prev_hash: String,
     hash: String,
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Measure {
+    item: RecordId,
+    seq: i64,
+    what: String,
+    due: String,
+    owner: String,
+    done_on: Option<String>,
+}
+
+/// The plan of an item past its plan's review: two measures, due between the day it was
+/// found and its deadline, done when the item is closed or waiting for acceptance, the
+/// first also when its day has passed.
+fn measures(item: &Item, today: NaiveDate) -> Vec<Measure> {
+    if !matches!(
+        item.status.as_str(),
+        "in_rectification" | "closure_requested" | "closed"
+    ) {
+        return Vec::new();
+    }
+    let (Some(found), Some(deadline)) = (
+        app::ledger::calendar::parse_date(&item.found_on),
+        app::ledger::calendar::parse_date(&item.approved_deadline),
+    ) else {
+        return Vec::new();
+    };
+    let finished = item.status != "in_rectification";
+    [(1, (deadline - found) / 2), (2, deadline - found)]
+        .into_iter()
+        .map(|(seq, after)| {
+            let due = found + after;
+            let done = finished || (seq == 1 && due < today);
+            Measure {
+                item: item.id.clone(),
+                seq,
+                what: format!("措施{seq}：清理超出核定的人员和职数"),
+                due: day(due),
+                owner: item.head_name.clone(),
+                done_on: done.then(|| day(due.min(today))),
+            }
+        })
+        .collect()
 }
 
 fn day(d: NaiveDate) -> String {
@@ -309,6 +355,7 @@ pub async fn generate(db: &Db, sizes: Sizes, now: DateTime<Utc>) -> anyhow::Resu
     for start in (0..sizes.items).step_by(BATCH) {
         let end = (start + BATCH).min(sizes.items);
         let items: Vec<Item> = (start..end).map(|i| item(i, sizes, today, now)).collect();
+        let plans: Vec<Measure> = items.iter().flat_map(|i| measures(i, today)).collect();
         let mut events = Vec::with_capacity(items.len());
         for it in &items {
             seq += 1;
@@ -341,11 +388,13 @@ pub async fn generate(db: &Db, sizes: Sizes, now: DateTime<Utc>) -> anyhow::Resu
         db.query(
             "BEGIN TRANSACTION;
              INSERT INTO item $items;
+             INSERT INTO measure $plans;
              INSERT INTO event $events;
              UPSERT chain_head:tip SET seq = $seq, hash = $hash;
              COMMIT TRANSACTION;",
         )
         .bind(("items", items))
+        .bind(("plans", plans))
         .bind(("events", events))
         .bind(("seq", seq))
         .bind(("hash", prev.clone()))
@@ -386,8 +435,17 @@ mod tests {
             !matches!(i.status.as_str(), "closed" | "withdrawn") && i.approved_deadline < day(today)
         });
         assert!(overdue > 0, "some open items are overdue");
+        let plans: Vec<Measure> = items.iter().flat_map(|i| measures(i, today)).collect();
+        assert!(plans.len() > items.len() / 2, "{}", plans.len());
+        assert!(
+            plans.iter().any(|m| m.done_on.is_none()),
+            "some measures are open"
+        );
         for i in &items {
             assert!(i.found_on <= i.original_deadline);
+            for m in measures(i, today) {
+                assert!(m.due >= i.found_on && m.due <= i.approved_deadline);
+            }
             if let Some(c) = &i.closed_on {
                 assert!(*c >= i.found_on && *c <= day(today));
             }

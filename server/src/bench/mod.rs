@@ -32,7 +32,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub keep: bool,
     /// Measure a database an earlier run kept (`--dir D --keep`) instead of generating
-    /// one; the sizes must be those it was generated with.
+    /// one, at the sizes it was generated with (kept beside it in `D/sizes`).
     #[arg(long)]
     pub reuse: bool,
     /// Measure only these parts, comma-separated: dashboard, units, ledger, ticks, export,
@@ -168,7 +168,7 @@ pub fn table(figures: &[Figure]) -> String {
 }
 
 pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
-    let sizes = Sizes {
+    let asked = Sizes {
         items: args.items,
         units: args.units.max(1),
         districts: args.districts.clamp(1, args.units.max(1)),
@@ -194,6 +194,33 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
         );
         std::fs::create_dir_all(&dir)?;
     }
+    // A reused database has the sizes it was generated with, whatever is asked now.
+    let sizes_file = dir.join("sizes");
+    let sizes = if args.reuse {
+        std::fs::read_to_string(&sizes_file)
+            .ok()
+            .and_then(|text| {
+                let n: Vec<usize> = text
+                    .split_whitespace()
+                    .filter_map(|w| w.parse().ok())
+                    .collect();
+                match n[..] {
+                    [items, units, districts] => Some(Sizes {
+                        items,
+                        units,
+                        districts,
+                    }),
+                    _ => None,
+                }
+            })
+            .unwrap_or(asked)
+    } else {
+        std::fs::write(
+            &sizes_file,
+            format!("{} {} {}\n", asked.items, asked.units, asked.districts),
+        )?;
+        asked
+    };
     let db_path = dir.join("db");
     let endpoint = format!("surrealkv://{}", db_path.display());
     let now = chrono::Utc::now();
