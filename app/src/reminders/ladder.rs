@@ -326,26 +326,24 @@ impl AnchorDay {
 }
 
 /// One anchor day's items a page at a time (a day can hold more items than a planner run
-/// reads: one deadline set for a whole campaign): of `keys`, in their order, those after
-/// `after`, at most `room` (at least one); and the last key taken when some are left for
-/// the next run.
-pub fn next_page(
-    mut keys: Vec<String>,
+/// reads: one deadline set for a whole campaign): of `items`, in the order of their `key`,
+/// those after `after`, at most `room` (at least one); and the last key taken when some
+/// are left for the next run.
+pub fn next_page<T>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> String,
     after: Option<&str>,
     room: usize,
-) -> (Vec<String>, Option<String>) {
-    keys.sort();
-    keys.dedup();
-    let rest: Vec<String> = keys
-        .into_iter()
-        .filter(|k| after.is_none_or(|a| k.as_str() > a))
-        .collect();
-    if rest.len() <= room.max(1) {
-        return (rest, None);
+) -> (Vec<T>, Option<String>) {
+    items.sort_by_cached_key(&key);
+    items.dedup_by(|a, b| key(a) == key(b));
+    items.retain(|i| after.is_none_or(|a| key(i).as_str() > a));
+    if items.len() <= room.max(1) {
+        return (items, None);
     }
-    let page: Vec<String> = rest.into_iter().take(room.max(1)).collect();
-    let last = page.last().cloned();
-    (page, last)
+    items.truncate(room.max(1));
+    let last = items.last().map(&key);
+    (items, last)
 }
 
 /// The anchor days with an occurrence of some rung on a day from `from` to `today`: the
@@ -593,7 +591,7 @@ mod tests {
         let (mut seen, mut after) = (Vec::new(), None::<String>);
         for run in 0.. {
             assert!(run < 10, "the pages end");
-            let (page, last) = next_page(keys.clone(), after.as_deref(), 4);
+            let (page, last) = next_page(keys.clone(), String::clone, after.as_deref(), 4);
             assert!(!page.is_empty() && page.len() <= 4);
             seen.extend(page);
             match last {
@@ -605,10 +603,16 @@ mod tests {
         all.sort();
         assert_eq!(seen, all);
         // Room for them all: one page, nothing left; no room: still one item.
-        assert_eq!(next_page(keys.clone(), None, 10).1, None);
-        assert_eq!(next_page(keys.clone(), None, 0).0, vec!["i000".to_string()]);
+        assert_eq!(next_page(keys.clone(), String::clone, None, 10).1, None);
+        assert_eq!(
+            next_page(keys.clone(), String::clone, None, 0).0,
+            vec!["i000".to_string()]
+        );
         // Past the last key (the items moved to other days): nothing, and done.
-        assert_eq!(next_page(keys, Some("i999"), 4), (Vec::new(), None));
+        assert_eq!(
+            next_page(keys, String::clone, Some("i999"), 4),
+            (Vec::new(), None)
+        );
     }
 
     #[test]

@@ -377,18 +377,18 @@ pub async fn plan_at_most(
     let mut read = std::collections::HashSet::new();
     items.retain(|i| read.insert(i.id.clone()));
     let (touched, touched_ms) = (items.len(), started.elapsed().as_millis());
-    // The anchor days in runs of one anchor, latest first (the days years back of a
-    // repeating rung come last, mostly empty), as many days a query as should bring the
-    // batch to its size by the last query's count, twice as many after one that found
-    // nothing, halved while they hold more than the batch has room for. Only the items of
-    // anchor days count against the batch: however many were written since, the days
-    // are caught up with.
     // The crowded day being read in pages, and the last item read of it.
     let mut after: Option<(AnchorDay, String)> = last
         .as_ref()
         .and_then(|l| l.after.as_deref())
         .and_then(|a| a.split_once('|'))
         .and_then(|(day, key)| Some((AnchorDay::parse(day)?, key.to_string())));
+    // The anchor days in runs of one anchor, latest first (the days years back of a
+    // repeating rung come last, mostly empty), as many days a query as should bring the
+    // batch to its size by the last query's count, twice as many after one that found
+    // nothing, halved while they hold more than the batch has room for. Only the items of
+    // anchor days count against the batch: however many were written since, the days
+    // are caught up with.
     let (mut done, mut taken, mut size) = (0, 0, 1);
     while done < todo.len() && taken < batch {
         let anchor = todo[done].anchor;
@@ -409,18 +409,15 @@ pub async fn plan_at_most(
         // One day with more items than there is room for: a page of it, the rest of the
         // day in the next runs.
         let day = todo[done];
-        let by_key: HashMap<String, RecordId> =
-            ids.iter().map(|i| (key_of(i), i.clone())).collect();
-        let (keys, stopped_at) = match &after {
-            Some((d, key)) if days == 1 && *d == day => {
-                next_page(ids.iter().map(key_of).collect(), Some(key), batch - taken)
-            }
-            _ if days == 1 && n > batch - taken => {
-                next_page(ids.iter().map(key_of).collect(), None, batch - taken)
-            }
-            _ => (ids.iter().map(key_of).collect(), None),
+        let cursor = after
+            .as_ref()
+            .filter(|(d, _)| days == 1 && *d == day)
+            .map(|(_, key)| key.as_str());
+        let (ids, stopped_at) = if days == 1 && (cursor.is_some() || n > batch - taken) {
+            next_page(ids, key_of, cursor, batch - taken)
+        } else {
+            (ids, None)
         };
-        let ids: Vec<RecordId> = keys.iter().filter_map(|k| by_key.get(k).cloned()).collect();
         taken += ids.len();
         for item in open_items(db, ids, anchor).await? {
             if read.insert(item.id.clone()) {
@@ -449,23 +446,24 @@ pub async fn plan_at_most(
     let anchored_ms = started.elapsed().as_millis();
     let returns = due_returns(db).await?;
     // Only the people of the units concerned, and the offices.
-    let units: Vec<RecordId> = items
+    let mut units: Vec<RecordId> = items
         .iter()
         .map(|i| i.unit.clone())
         .chain(returns.iter().filter_map(|r| r.unit.clone()))
         .collect();
+    units.sort_by_key(key_of);
+    units.dedup();
     // Through the index of the unit (not also of the role: then SurrealDB reads every
     // unit head and compares each with every unit asked for).
     let mut response = db
         .query(format!(
             "SELECT id, role, scope_unit, scope_district, scope_partner FROM user
                 WHERE role IN ['district_office', 'central_office', 'partner'];
-             LET $wanted = array::distinct($units);
              RETURN {};",
             select_where_in(
                 "SELECT id, role, scope_unit, scope_district, scope_partner FROM user",
                 "scope_unit",
-                "$wanted",
+                "$units",
                 ""
             )
         ))
@@ -475,7 +473,7 @@ pub async fn plan_at_most(
         .check()
         .map_err(db_err)?;
     let mut people: Vec<Person> = response.take(0).map_err(db_err)?;
-    let of_units: Vec<Person> = response.take(2).map_err(db_err)?;
+    let of_units: Vec<Person> = response.take(1).map_err(db_err)?;
     people.extend(
         of_units
             .into_iter()
