@@ -232,15 +232,24 @@ pub struct Planned {
     pub more: bool,
 }
 
-/// The fields of an open item the planner reads, from `source`.
+/// The open items the planner reads, `FROM {source}` (a source and its WHERE), with their
+/// measures not done and the co-signers of the current closure request that have not
+/// passed: two statements, the items in the second. Each item's measures and acceptances
+/// through their index, inside a closure over the items (a subquery on `$parent.id`
+/// reads the whole table for every item: 300 ms an item at 144,000 measures).
 fn open_items_from(source: &str) -> String {
     format!(
-        "SELECT id, unit, district, approved_deadline, registered_at, status, closure_requested_at,
-            (SELECT due FROM measure WHERE item = $parent.id AND done_on = NONE) AS measures,
-            array::complement(co_signers, (SELECT VALUE co_signer FROM acceptance
-                WHERE item = $parent.id AND round = $parent.acceptance_round AND passed = true))
-                AS pending_co_signers
-         FROM {source}"
+        "LET $open = (SELECT id, unit, district, approved_deadline, registered_at, status,
+            closure_requested_at, co_signers, acceptance_round FROM {source});
+         RETURN array::map($open, |$i| {{
+            id: $i.id, unit: $i.unit, district: $i.district,
+            approved_deadline: $i.approved_deadline, registered_at: $i.registered_at,
+            status: $i.status, closure_requested_at: $i.closure_requested_at,
+            measures: (SELECT due FROM measure WHERE item = $i.id AND done_on = NONE),
+            pending_co_signers: array::complement($i.co_signers, (SELECT VALUE co_signer
+                FROM acceptance WHERE item = $i.id AND round = $i.acceptance_round
+                    AND passed = true))
+         }});"
     )
 }
 
@@ -293,13 +302,13 @@ async fn open_items(
         Anchor::ClosureRequested => "status = 'closure_requested'",
         _ => "status NOT IN ['registered', 'closed', 'withdrawn']",
     };
-    db.query(format!("{} WHERE {which}", open_items_from("$ids")))
+    db.query(open_items_from(&format!("$ids WHERE {which}")))
         .bind(("ids", ids))
         .await
         .map_err(db_err)?
         .check()
         .map_err(db_err)?
-        .take(0)
+        .take(1)
         .map_err(db_err)
 }
 
@@ -361,16 +370,15 @@ pub async fn plan_at_most(
     }
     let mut items: Vec<OpenItem> = match last.as_ref().map(|l| l.at) {
         Some(since) => db
-            .query(format!(
-                "{} WHERE touched_at >= $since AND status NOT IN ['registered', 'closed', 'withdrawn']",
-                open_items_from("item")
+            .query(open_items_from(
+                "item WHERE touched_at >= $since AND status NOT IN ['registered', 'closed', 'withdrawn']",
             ))
             .bind(("since", since))
             .await
             .map_err(db_err)?
             .check()
             .map_err(db_err)?
-            .take(0)
+            .take(1)
             .map_err(db_err)?,
         None => Vec::new(),
     };
