@@ -19,7 +19,9 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::{get, post};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
+};
 use tower_http::compression::CompressionLayer;
 
 /// A handler that does nothing but answer: the benchmark's yardstick for the rendered
@@ -107,11 +109,22 @@ pub struct AppState {
     pub pages: std::sync::Arc<page_cache::PageCache>,
 }
 
+/// The app's page routes, found once per process. Finding them renders the app with
+/// every resource held back by a flag Leptos keeps for the whole process, not for this
+/// call: a page of another router whose resource is first polled in that moment waits
+/// for ever (leptos issue 4773). Found once, before any router exists, no page can be
+/// rendering then. The HTTP tests, one router each and run side by side, hung on a page
+/// now and then until this was done once. Whoever else wants the list asks here.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP application: pages, server functions, static files, 404s.
 pub fn router(state: AppState) -> Router {
     // Before Leptos sets up its own executor, so a page's panicking task is noticed.
     resilience::watch_render_tasks();
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context = {
         let db = state.db.clone();
         let settings = state.settings.clone();
@@ -170,8 +183,8 @@ pub fn router(state: AppState) -> Router {
         ))
         // Outside the session middleware (a kept page is served without it), inside the
         // compression (a page is kept as rendered, its nonce replaced per copy) and the
-        // retries: with the retries inside it, the HTTP tests hung on a page now and then
-        // (2 runs of 5, against none of 5 this way round; cause not found).
+        // retries. (The HTTP tests' hangs once put down to the other order were the
+        // route list's flag, see `page_routes`.)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             page_cache::serve_kept_pages,

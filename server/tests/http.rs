@@ -49,21 +49,24 @@ async fn spawn_app() -> TestApp {
     app::demo::ensure_demo_city(&db)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let leptos_options = LeptosOptions::builder().output_name("rectify").build();
     let pages = std::sync::Arc::new(server::page_cache::PageCache::default());
-    let router = router(AppState {
+    let router = router(state_of(&db, &pages));
+    TestApp { router, db, pages }
+}
+
+fn state_of(db: &Db, pages: &std::sync::Arc<server::page_cache::PageCache>) -> AppState {
+    AppState {
         db: db.clone(),
         settings: Settings {
             demo: true,
             secure_cookies: false,
             files_dir: std::env::temp_dir().join("rectify-http-tests"),
         },
-        leptos_options,
+        leptos_options: LeptosOptions::builder().output_name("rectify").build(),
         limits: Default::default(),
         database: Default::default(),
         pages: pages.clone(),
-    });
-    TestApp { router, db, pages }
+    }
 }
 
 impl TestApp {
@@ -365,6 +368,56 @@ async fn the_administrator_creates_a_district_and_a_bad_one_is_explained() {
     );
     let page = app.get(bad.location(), &cookie).await;
     assert!(page.body.contains("“代码”已被使用"), "{}", page.body);
+}
+
+/// The tests build a router each, side by side, as a drill or a second server in one
+/// process could: building one must not stall a page another is rendering (Leptos holds
+/// every resource back while it lists a router's routes, with one flag for the whole
+/// process). Routers are built without a pause while the page is asked for, fresh, again
+/// and again.
+#[tokio::test]
+async fn pages_answer_while_other_routers_are_built() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("admin").await;
+    let building = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    // Stops the building however this test ends, a failed assertion included.
+    struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let stop = Stop(building.clone());
+    let builder = {
+        let (db, pages, building) = (app.db.clone(), app.pages.clone(), building.clone());
+        std::thread::spawn(move || {
+            let mut built = 0u32;
+            while building.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(router(state_of(&db, &pages)));
+                built += 1;
+            }
+            built
+        })
+    };
+    for _ in 0..20 {
+        let req = Request::get("/admin/districts")
+            .header(header::ACCEPT, "text/html")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let page = app.send(req).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("海陵区"), "{}", page.body);
+    }
+    drop(stop);
+    let built = builder
+        .join()
+        .unwrap_or_else(|_| panic!("building a router panicked"));
+    assert!(
+        built > 0,
+        "no router was built while the pages were asked for"
+    );
 }
 
 #[tokio::test]
