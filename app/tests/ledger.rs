@@ -288,6 +288,24 @@ async fn a_violation_goes_from_registration_to_closed_on_time() {
     assert_eq!(report.first_break, None);
 }
 
+/// A unit with more items than SurrealDB reads through an index in one go (32 values in
+/// an `IN` list): the measures of every one of them are still on its list.
+#[tokio::test]
+async fn a_unit_with_many_items_sees_every_items_measures() {
+    let w = world().await;
+    let many = app::db::INDEXED_IN_MAX + 3;
+    for _ in 0..many {
+        working_item(&w, "violation", "2026-12-31").await;
+    }
+    let mine = ok(ledger::unit_items(&w.db, &w.head_a, now()).await);
+    assert_eq!(mine.len(), many);
+    for item in &mine {
+        let mut owners = item.measure_owners.clone();
+        owners.sort();
+        assert_eq!(owners, ["周志明", "王强"], "{}", item.number);
+    }
+}
+
 #[tokio::test]
 async fn a_policy_caused_item_needs_a_schedule_and_is_digested() {
     let w = world().await;
@@ -858,6 +876,17 @@ async fn districts_partners_and_the_administrator_see_only_their_share() {
     );
     assert_eq!(
         ok(ledger::acceptance_queue(&w.db, &w.inspection, now()).await).len(),
+        1
+    );
+    // Once it has passed the request leaves its queue, and stays in the central office's.
+    assert_eq!(
+        ok(ledger::acceptance_queue(&w.db, &w.central, now()).await).len(),
+        1
+    );
+    ok(ledger::co_sign(&w.db, &w.inspection, &id, true, "", now()).await);
+    assert!(ok(ledger::acceptance_queue(&w.db, &w.inspection, now()).await).is_empty());
+    assert_eq!(
+        ok(ledger::acceptance_queue(&w.db, &w.central, now()).await).len(),
         1
     );
     assert_eq!(

@@ -310,14 +310,70 @@ pub const INDEXED_IN_MAX: usize = 32;
 /// conditions (`AND …`, or nothing). Only where `field` has an index of its own: inside
 /// the closure SurrealDB 3.3 plans the older way, and its union over the first field of
 /// a composite index finds nothing (the acceptance table's `item, round, co_signer`).
-/// Used by the reminder scheduler; on a page's request path (a unit's list, the export)
-/// the closure's deeper recursion overflowed a debug build's stack in the HTTP tests, so
-/// those still ask with one `IN` (a whole-table read past 32 items).
+/// Used by the reminder scheduler; on a page's request path the closure's deeper
+/// recursion overflowed a debug build's stack in the HTTP tests: pages use
+/// [`read_where_in`], which splits the list in Rust.
 pub fn select_where_in(select: &str, field: &str, list: &str, and: &str) -> String {
     format!(
         "array::flatten(array::map(array::clump({list}, {INDEXED_IN_MAX}), |$some| \
             {select} WHERE {field} IN $some {and}))"
     )
+}
+
+/// Reads, in one round trip, the rows of each statement of `reads` for every record of
+/// `ids`, however many: each statement says `… WHERE field IN $some …` and is run once per
+/// [`INDEXED_IN_MAX`] ids, with `$some` bound to those, so that each run is an index
+/// read ([`ReadsIn::take`] joins a statement's runs). `field` must have an index of its
+/// own or be the first field of one.
+pub async fn read_where_in(
+    db: &Db,
+    ids: &[RecordId],
+    reads: &[&str],
+) -> Result<ReadsIn, surrealdb::Error> {
+    let chunks: Vec<&[RecordId]> = ids.chunks(INDEXED_IN_MAX).collect();
+    if chunks.is_empty() {
+        return Ok(ReadsIn {
+            chunks: 0,
+            response: None,
+        });
+    }
+    let mut sql = String::new();
+    for read in reads {
+        for c in 0..chunks.len() {
+            sql.push_str(&read.replace("$some", &format!("$some_{c}")));
+            sql.push_str(";\n");
+        }
+    }
+    let mut query = db.query(sql);
+    for (c, chunk) in chunks.iter().enumerate() {
+        query = query.bind((format!("some_{c}"), chunk.to_vec()));
+    }
+    Ok(ReadsIn {
+        chunks: chunks.len(),
+        response: Some(query.await?.check()?),
+    })
+}
+
+/// What [`read_where_in`] read.
+pub struct ReadsIn {
+    chunks: usize,
+    response: Option<IndexedResults>,
+}
+
+impl ReadsIn {
+    /// The rows of the `read`th statement, for all the ids.
+    pub fn take<T: surrealdb::types::SurrealValue>(
+        &mut self,
+        read: usize,
+    ) -> Result<Vec<T>, surrealdb::Error> {
+        let mut rows = Vec::new();
+        if let Some(response) = self.response.as_mut() {
+            for c in 0..self.chunks {
+                rows.extend(response.take::<Vec<T>>(read * self.chunks + c)?);
+            }
+        }
+        Ok(rows)
+    }
 }
 
 /// A record id of `table` from the key a browser sent back.

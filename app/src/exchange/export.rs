@@ -8,7 +8,7 @@
 use super::COLUMNS;
 use crate::AppError;
 use crate::auth::SessionUser;
-use crate::db::{Db, key_of};
+use crate::db::{Db, key_of, read_where_in};
 use crate::i18n::Locale;
 use crate::ledger::ItemFilter;
 use crate::ledger::lifecycle::{Nature, Status};
@@ -78,26 +78,30 @@ struct Batch {
     progress: HashMap<String, (DateTime<Utc>, String)>,
 }
 
-/// Reads one batch: `rows` is a statement that sets `$rows` (the items, in order).
+/// Reads one batch: `rows` selects the items, in order; then their measures and
+/// progress, through each table's `item` index ([`read_where_in`]).
 async fn fetch(
     db: Db,
     rows: String,
     binds: crate::ledger::service::Binds,
 ) -> Result<Batch, AppError> {
-    let mut query = db.query(format!(
-        "{rows};
-         LET $found = $rows.id;
-         RETURN $rows;
-         SELECT item, due, what FROM measure WHERE item IN $found;
-         SELECT item, at, text FROM progress WHERE item IN $found;"
-    ));
+    let mut query = db.query(rows);
     for (k, v) in binds {
         query = query.bind((k, v));
     }
-    let mut response = query.await?.check()?;
-    let rows: Vec<Row> = response.take(2)?;
-    let measure_rows: Vec<MeasureRow> = response.take(3)?;
-    let progress_rows: Vec<ProgressRow> = response.take(4)?;
+    let rows: Vec<Row> = query.await?.check()?.take(0)?;
+    let found: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut read = read_where_in(
+        &db,
+        &found,
+        &[
+            "SELECT item, due, what FROM measure WHERE item IN $some",
+            "SELECT item, at, text FROM progress WHERE item IN $some",
+        ],
+    )
+    .await?;
+    let measure_rows: Vec<MeasureRow> = read.take(0)?;
+    let progress_rows: Vec<ProgressRow> = read.take(1)?;
     let mut by_item: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for m in measure_rows {
         by_item
@@ -195,11 +199,10 @@ pub async fn export_ledger(
         None,
     )
     .await?;
-    let by_ids =
-        format!("LET $rows = (SELECT {FIELDS} FROM $ids WHERE {condition} ORDER BY number)");
+    let by_ids = format!("SELECT {FIELDS} FROM $ids WHERE {condition} ORDER BY number");
     let by_scan = format!(
-        "LET $rows = (SELECT {FIELDS} FROM item WHERE {condition} AND number > $after
-            ORDER BY number LIMIT {BATCH})"
+        "SELECT {FIELDS} FROM item WHERE {condition} AND number > $after
+            ORDER BY number LIMIT {BATCH}"
     );
     let ids = chosen.map(|(_, ids)| ids);
     // Batches by id are read two at a time (the database uses both cores while the

@@ -17,27 +17,39 @@ struct DistrictRow {
     code: String,
     name: String,
     name_en: String,
-    unit_count: i64,
 }
 
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct UnitCount {
+    district: RecordId,
+    n: i64,
+}
+
+/// The districts with their units counted: the units read once, grouped (a count per
+/// district through `$parent.id` read every unit once for every district).
 pub async fn list_districts(db: &Db) -> Result<Vec<District>, AppError> {
-    let rows: Vec<DistrictRow> = db
+    let mut response = db
         .query(
-            "SELECT id, code, name, name_en, sort,
-                count((SELECT id FROM unit WHERE district = $parent.id)) AS unit_count
-             FROM district ORDER BY sort, code",
+            "SELECT id, code, name, name_en, sort FROM district ORDER BY sort, code;
+             SELECT district, count() AS n FROM unit GROUP BY district;",
         )
         .await?
-        .check()?
-        .take(0)?;
+        .check()?;
+    let rows: Vec<DistrictRow> = response.take(0)?;
+    let counts: std::collections::HashMap<String, i64> = response
+        .take::<Vec<UnitCount>>(1)?
+        .into_iter()
+        .map(|c| (key_of(&c.district), c.n))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|r| District {
+            unit_count: counts.get(&key_of(&r.id)).copied().unwrap_or(0),
             id: key_of(&r.id),
             code: r.code,
             name: r.name,
             name_en: r.name_en,
-            unit_count: r.unit_count,
         })
         .collect())
 }

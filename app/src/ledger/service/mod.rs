@@ -26,7 +26,7 @@ use super::acceptance::{CoSigner, Round};
 use super::lifecycle::{Actor, Nature, Status};
 use crate::AppError;
 use crate::auth::{Role, Scope, SessionUser};
-use crate::db::{Db, key_of, record};
+use crate::db::{Db, key_of, read_where_in, record};
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
@@ -44,10 +44,9 @@ pub(crate) const ITEM_FIELDS: &str = "id, number, unit, district, unit.name AS u
     [] AS owners, [] AS passed, false AS extension_pending";
 
 /// Items with everything pages need. `select` selects them (`SELECT {ITEM_FIELDS} …`, in
-/// the order wanted); `binds` are its parameters. One round trip: the items, then their
-/// measures' owners, passed co-signers and pending extensions through each table's
-/// `item` index (the ids in a `LET` parameter, which the index is used for, where
-/// `$rows.id` inline is not).
+/// the order wanted); `binds` are its parameters. Then, in a second round trip, their
+/// measures' owners, passed co-signers and pending extensions, each through its table's
+/// `item` index however many items were found ([`read_where_in`]).
 pub(crate) async fn read_items(
     db: &Db,
     select: &str,
@@ -66,22 +65,25 @@ pub(crate) async fn read_items(
         round: i64,
         co_signer: String,
     }
-    let mut query = db.query(format!(
-        "LET $rows = ({select});
-         LET $found = $rows.id;
-         RETURN $rows;
-         SELECT item, owner FROM measure WHERE item IN $found;
-         SELECT item, round, co_signer FROM acceptance WHERE item IN $found AND passed = true;
-         SELECT VALUE item FROM extension WHERE item IN $found AND decision = NONE;"
-    ));
+    let mut query = db.query(select);
     for (k, v) in binds {
         query = query.bind((k, v));
     }
-    let mut response = query.await?.check()?;
-    let mut items: Vec<ItemRow> = response.take(2)?;
-    let owners: Vec<Owner> = response.take(3)?;
-    let passed: Vec<Passed> = response.take(4)?;
-    let pending: Vec<RecordId> = response.take(5)?;
+    let mut items: Vec<ItemRow> = query.await?.check()?.take(0)?;
+    let found: Vec<RecordId> = items.iter().map(|r| r.id.clone()).collect();
+    let mut read = read_where_in(
+        db,
+        &found,
+        &[
+            "SELECT item, owner FROM measure WHERE item IN $some",
+            "SELECT item, round, co_signer FROM acceptance WHERE item IN $some AND passed = true",
+            "SELECT VALUE item FROM extension WHERE item IN $some AND decision = NONE",
+        ],
+    )
+    .await?;
+    let owners: Vec<Owner> = read.take(0)?;
+    let passed: Vec<Passed> = read.take(1)?;
+    let pending: Vec<RecordId> = read.take(2)?;
     let position: std::collections::HashMap<String, usize> = items
         .iter()
         .enumerate()

@@ -371,19 +371,24 @@ pub async fn acceptance_queue(
     let (scope, binds) = scope_clause(user)?;
     let mut binds = binds;
     binds.push(("me", me.as_str().to_string().into_value()));
-    let rows = read_items(
+    // A return sends the item back, so every co-signature of a waiting request's round
+    // is a pass: those the caller already gave are left out here, from the passes
+    // `read_items` reads through their index (a subquery on `$parent.id` read the whole
+    // acceptance table for every item).
+    let rows: Vec<ItemRow> = read_items(
         db,
         &format!(
             "SELECT {ITEM_FIELDS}, status IN ['closed', 'withdrawn'] AS finished
                 FROM item
                 WHERE {scope} AND status = 'closure_requested' AND $me IN co_signers
-                    AND $me NOT IN (SELECT VALUE co_signer FROM acceptance
-                        WHERE item = $parent.id AND round = $parent.acceptance_round)
                 {URGENT_FIRST}"
         ),
         binds,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .filter(|r| !r.passed().contains(&me))
+    .collect();
     let lists = Lists::for_rows(db, &rows).await?;
     rows.iter().map(|r| summary(r, user, &lists, now)).collect()
 }
