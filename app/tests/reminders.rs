@@ -341,9 +341,9 @@ async fn a_day_with_more_items_than_a_run_reads_is_read_in_pages() {
     planned_in_batches(["2026-12-30", "2026-12-30", "2026-12-30"]).await;
 }
 
-/// Three more items due on `deadlines`, planned one item a run.
-async fn planned_in_batches(deadlines: [&str; 3]) {
-    let w = world().await;
+/// Three more items of the world's unit, registered and issued on 11-01, due on
+/// `deadlines`.
+async fn three_more_items(w: &World, deadlines: [&str; 3]) {
     let unit: Option<surrealdb::types::RecordId> =
         w.db.query("SELECT VALUE unit FROM ONLY $item")
             .bind(("item", app::db::record("item", &w.item)))
@@ -372,22 +372,75 @@ async fn planned_in_batches(deadlines: [&str; 3]) {
         .await);
         ok(ledger::issue(&w.db, &w.central, &item, t).await);
     }
+}
+
+/// How many T-30 reminders are planned.
+async fn t30_count(w: &World) -> i64 {
+    let n: Vec<i64> =
+        w.db.query("SELECT VALUE count() FROM reminder WHERE rule = 'deadline_t30' GROUP ALL")
+            .await
+            .and_then(|mut r| r.take(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+    n.first().copied().unwrap_or(0)
+}
+
+/// Items written in bulk after the day was caught up with (an import of thousands) are
+/// read a batch a run, oldest write first, each planned once, and the runs end.
+#[tokio::test]
+async fn a_bulk_write_is_read_a_batch_a_run() {
+    let w = world().await;
     let rules = app::reminders::ladder::default_ladder();
-    let t30 = || async {
-        let n: Vec<i64> =
-            w.db.query("SELECT VALUE count() FROM reminder WHERE rule = 'deadline_t30' GROUP ALL")
-                .await
-                .and_then(|mut r| r.take(0))
-                .unwrap_or_else(|e| panic!("{e}"));
-        n.first().copied().unwrap_or(0)
-    };
     let now = at("2026-12-01");
-    let first = ok(reminders::plan_at_most(&w.db, &rules, now, 1).await);
+    let mut runs = 0;
+    while ok(reminders::plan_at_most(&w.db, &rules, now, Default::default()).await).more {
+        runs += 1;
+        assert!(runs < 10, "the runs of the day never end");
+    }
+    // The world's item: its head and contact.
+    assert_eq!(t30_count(&w).await, 2);
+    three_more_items(&w, ["2026-12-28", "2026-12-29", "2026-12-30"]).await;
+    // Written a moment ago: read at once, not after the usual time a commit may take.
+    let one_written = reminders::Batches {
+        anchored: reminders::PLAN_BATCH,
+        written: 1,
+        settle_seconds: 0,
+    };
+    let later = now + Duration::minutes(1);
+    let mut runs = 1;
+    while ok(reminders::plan_at_most(&w.db, &rules, later, one_written).await).more {
+        runs += 1;
+        assert!(runs < 20, "the runs never end");
+    }
+    assert!(runs >= 4, "{runs} runs for three items written, one a run");
+    assert_eq!(t30_count(&w).await, 8);
+}
+
+/// One item of the days caught up with a run.
+const ONE_DAY_ITEM: reminders::Batches = reminders::Batches {
+    anchored: 1,
+    written: reminders::PLAN_BATCH,
+    settle_seconds: reminders::WRITE_SETTLE_SECONDS,
+};
+
+/// Three more items due on `deadlines`, planned one item a run.
+async fn planned_in_batches(deadlines: [&str; 3]) {
+    let w = world().await;
+    three_more_items(&w, deadlines).await;
+    let rules = app::reminders::ladder::default_ladder();
+    let t30 = || t30_count(&w);
+    let now = at("2026-12-01");
+    let first = ok(reminders::plan_at_most(&w.db, &rules, now, ONE_DAY_ITEM).await);
     assert!(first.more);
     // One item read: its head and contact.
     assert_eq!(t30().await, 2);
+    // The items were written before the first run: the runs after it must find them on
+    // their anchor days, not as items written since.
+    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut runs = 1;
-    while ok(reminders::plan_at_most(&w.db, &rules, now, 1).await).more {
+    while ok(reminders::plan_at_most(&w.db, &rules, now, ONE_DAY_ITEM).await).more {
         runs += 1;
         assert!(runs < 10, "the runs never end");
     }
@@ -395,7 +448,7 @@ async fn planned_in_batches(deadlines: [&str; 3]) {
     assert_eq!(t30().await, 8);
     // Caught up: a later run of the day has nothing left.
     assert_eq!(
-        ok(reminders::plan_at_most(&w.db, &rules, now + Duration::minutes(1), 1).await),
+        ok(reminders::plan_at_most(&w.db, &rules, now + Duration::minutes(1), ONE_DAY_ITEM).await),
         reminders::Planned {
             new: 0,
             more: false

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the reminder planner reads a crowded day in pages",
         sql: include_str!("migrations/0011_reminder_cursor.surql"),
     },
+    Migration {
+        version: 12,
+        name: "the reminder planner reads a bulk write in batches",
+        sql: include_str!("migrations/0012_reminder_written_cursor.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -54,6 +54,17 @@ struct PlanState {
     todo: Option<Vec<String>>,
     /// Where the reading of a crowded anchor day stopped: `deadline 2026-12-31|<item key>`.
     after: Option<String>,
+    /// Where the reading of the items written since `at` stopped (their write time), when
+    /// there were more than a run reads.
+    written_after: Option<DateTime<Utc>>,
+}
+
+/// An item's write stamp.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Written {
+    id: RecordId,
+    touched_at: DateTime<Utc>,
 }
 
 #[derive(SurrealValue)]
@@ -215,10 +226,37 @@ fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// How many items one planning run reads at most for the days it catches up with (the
-/// items written since the run before are read whatever their number): a new day's
-/// reminders are planned in several short runs, not in one that holds up the database.
+/// How many items one planning run reads at most for the days it catches up with, and
+/// of those written since the run before: a new day's reminders, or those of a bulk
+/// write, are planned in several short runs, not in one that holds up the database.
 pub const PLAN_BATCH: usize = 300;
+
+/// How many items a planning run reads at most ([`plan_at_most`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batches {
+    /// Items with a milestone on the days caught up with.
+    pub anchored: usize,
+    /// Items written since the run before. A full batch of them is a bulk write: the
+    /// days wait until it has been read.
+    pub written: usize,
+    /// How long a write may take to commit, in seconds: the reading of a bulk write
+    /// never goes on from a write time later than this before the run's clock, so that
+    /// an item stamped earlier but committed after a page was read is read by a later one.
+    pub settle_seconds: i64,
+}
+
+impl Default for Batches {
+    fn default() -> Self {
+        Batches {
+            anchored: PLAN_BATCH,
+            written: PLAN_BATCH,
+            settle_seconds: WRITE_SETTLE_SECONDS,
+        }
+    }
+}
+
+/// How long a write may take to commit ([`Batches::settle_seconds`]).
+pub const WRITE_SETTLE_SECONDS: i64 = 10;
 
 /// How many due reminders one run delivers at most; the rest go in the runs after it.
 pub const CLAIM_BATCH: usize = 200;
@@ -292,6 +330,58 @@ async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<Vec<RecordId>, AppEr
         .map_err(db_err)
 }
 
+/// The items written since `since`, or after `after` where a run stopped reading them,
+/// oldest write first: at most `batch` of them, and those written in the same instant as
+/// the last one read. With a full batch, where to go on from next run: that last write
+/// time, but no later than `settled` (items written after it may be read twice, which
+/// plans nothing twice; one stamped before it and committed late is not skipped).
+async fn written_since(
+    db: &Db,
+    since: DateTime<Utc>,
+    after: Option<DateTime<Utc>>,
+    batch: usize,
+    settled: DateTime<Utc>,
+) -> Result<(Vec<RecordId>, Option<DateTime<Utc>>), AppError> {
+    let page: Vec<Written> = db
+        .query(match after {
+            Some(_) => "SELECT id, touched_at FROM item WHERE touched_at > $after ORDER BY touched_at LIMIT $batch",
+            None => "SELECT id, touched_at FROM item WHERE touched_at >= $since ORDER BY touched_at LIMIT $batch",
+        })
+        .bind(("since", since))
+        .bind(("after", after))
+        .bind(("batch", batch.max(1) as i64))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(0)
+        .map_err(db_err)?;
+    let full = page.len() >= batch.max(1);
+    let last = page.last().map(|w| w.touched_at);
+    let mut ids: Vec<RecordId> = page.into_iter().map(|w| w.id).collect();
+    match (full, last) {
+        (true, Some(last)) => {
+            // The next run reads after `last`: take the rest of its instant now.
+            let same: Vec<RecordId> = db
+                .query("SELECT VALUE id FROM item WHERE touched_at = $last")
+                .bind(("last", last))
+                .await
+                .map_err(db_err)?
+                .check()
+                .map_err(db_err)?
+                .take(0)
+                .map_err(db_err)?;
+            for id in same {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Ok((ids, Some(last.min(settled))))
+        }
+        _ => Ok((ids, None)),
+    }
+}
+
 /// Those of `ids` that are open (for a closure request's anchor: waiting for acceptance).
 async fn open_items(
     db: &Db,
@@ -319,19 +409,21 @@ async fn open_items(
 /// only the items written since the run before (the database stamps each write) and, on
 /// a new day, those with a milestone on the days since the last run (at most
 /// [`CATCH_UP_DAYS`] back; `ladder::anchors_falling_due`), found through the indexes of
-/// their deadline, measures' due dates and closure request; [`PLAN_BATCH`] items a run,
-/// the anchor days left kept for the next. A changed ladder catches up again.
+/// their deadline, measures' due dates and closure request; [`PLAN_BATCH`] items a run
+/// of each, the anchor days and writes left kept for the next. A changed ladder catches
+/// up again.
 pub async fn plan(db: &Db, rules: &[Rule], now: DateTime<Utc>) -> Result<Planned, AppError> {
-    plan_at_most(db, rules, now, PLAN_BATCH).await
+    plan_at_most(db, rules, now, Batches::default()).await
 }
 
-/// [`plan`], reading at most about `batch` items for the days caught up with.
+/// [`plan`], reading at most about so many items.
 pub async fn plan_at_most(
     db: &Db,
     rules: &[Rule],
     now: DateTime<Utc>,
-    batch: usize,
+    batches: Batches,
 ) -> Result<Planned, AppError> {
+    let batch = batches.anchored;
     let started = std::time::Instant::now();
     let today = today(now);
     let clock: Option<DateTime<Utc>> = db
@@ -343,7 +435,7 @@ pub async fn plan_at_most(
     let clock = clock.unwrap_or(now);
     let fingerprint = key_hash(&format!("{rules:?}"));
     let last: Option<PlanState> = db
-        .query("SELECT day, rules, at, todo, after FROM ONLY reminder_plan:state")
+        .query("SELECT day, rules, at, todo, after, written_after FROM ONLY reminder_plan:state")
         .await
         .map_err(db_err)?
         .take(0)
@@ -368,19 +460,28 @@ pub async fn plan_at_most(
         todo.sort_by(|a, b| b.cmp(a));
         todo.dedup();
     }
-    let mut items: Vec<OpenItem> = match last.as_ref().map(|l| l.at) {
-        Some(since) => db
-            .query(open_items_from(
-                "item WHERE touched_at >= $since AND status NOT IN ['registered', 'closed', 'withdrawn']",
-            ))
-            .bind(("since", since))
-            .await
-            .map_err(db_err)?
-            .check()
-            .map_err(db_err)?
-            .take(1)
-            .map_err(db_err)?,
-        None => Vec::new(),
+    // The items written since the last run (or since where the last run stopped reading
+    // them), oldest write first, at most a batch: a bulk write is read over several runs.
+    let (written, written_after) = match &last {
+        Some(l) => {
+            let settled = clock - Duration::seconds(batches.settle_seconds);
+            written_since(db, l.at, l.written_after, batches.written, settled).await?
+        }
+        None => (Vec::new(), None),
+    };
+    let mut items: Vec<OpenItem> = if written.is_empty() {
+        Vec::new()
+    } else {
+        db.query(open_items_from(
+            "$ids WHERE status NOT IN ['registered', 'closed', 'withdrawn']",
+        ))
+        .bind(("ids", written))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?
+        .take(1)
+        .map_err(db_err)?
     };
     let mut read = std::collections::HashSet::new();
     items.retain(|i| read.insert(i.id.clone()));
@@ -394,10 +495,10 @@ pub async fn plan_at_most(
     // The anchor days in runs of one anchor, latest first (the days years back of a
     // repeating rung come last, mostly empty), as many days a query as should bring the
     // batch to its size by the last query's count, twice as many after one that found
-    // nothing, halved while they hold more than the batch has room for. Only the items of
-    // anchor days count against the batch: however many were written since, the days
-    // are caught up with.
-    let (mut done, mut taken, mut size) = (0, 0, 1);
+    // nothing, halved while they hold more than the batch has room for. While a bulk
+    // write is being read the days wait; otherwise only the items of anchor days count
+    // against the batch.
+    let (mut done, mut taken, mut size) = (0, if written_after.is_some() { batch } else { 0 }, 1);
     while done < todo.len() && taken < batch {
         let anchor = todo[done].anchor;
         let mut end = done
@@ -597,18 +698,13 @@ pub async fn plan_at_most(
         }
     }
     rows.extend(plan_returns(rules, &returns, &people, since_floor, today));
-    let more = !left.is_empty();
+    let more = !left.is_empty() || written_after.is_some();
     let rows_ms = started.elapsed().as_millis();
-    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at, todo = $todo, after = $after")
-        .bind(("after", after.map(|(day, key)| format!("{}|{key}", day.to_text()))))
-        .bind(("day", format_date(today)))
-        .bind(("rules", fingerprint))
-        .bind(("at", clock - Duration::seconds(PLAN_OVERLAP_SECONDS)))
-        .bind(("todo", left))
-        .await
-        .map_err(db_err)?
-        .check()
-        .map_err(db_err)?;
+    // While a bulk write is being read, `at` stays where its reading began.
+    let at = match (&last, written_after) {
+        (Some(l), Some(_)) => l.at,
+        _ => clock - Duration::seconds(PLAN_OVERLAP_SECONDS),
+    };
     let rows_len = rows.len();
     let ids: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
     let created: Vec<RecordId> = if rows.is_empty() {
@@ -634,6 +730,19 @@ pub async fn plan_at_most(
         .take(1)
         .map_err(db_err)?
     };
+    // Where the next run goes on, once this run's reminders are written: a run that
+    // fails before is done again.
+    db.query("UPSERT reminder_plan:state SET day = $day, rules = $rules, at = $at, todo = $todo, after = $after, written_after = $written_after")
+        .bind(("after", after.map(|(day, key)| format!("{}|{key}", day.to_text()))))
+        .bind(("written_after", written_after))
+        .bind(("day", format_date(today)))
+        .bind(("rules", fingerprint))
+        .bind(("at", at))
+        .bind(("todo", left))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?;
     tracing::debug!(
         touched,
         touched_ms,
