@@ -89,17 +89,15 @@ async fn run_scheduler(
         }
         let now = chrono::Utc::now();
         more = false;
-        match app::reminders::service::tick_with(&db, &worker, now, out.public_url.as_deref()).await
+        // An error is logged where it happened; the next tick tries again.
+        if let Ok(ran) =
+            app::reminders::service::tick_with(&db, &worker, now, out.public_url.as_deref()).await
         {
-            Ok(ran) => {
-                more = ran.more;
-                if !ran.digests.is_empty() {
-                    let reminders: usize = ran.digests.iter().map(|d| d.reminders.len()).sum();
-                    tracing::info!(people = ran.digests.len(), reminders, "reminders delivered");
-                }
+            more = ran.more;
+            if !ran.digests.is_empty() {
+                let reminders: usize = ran.digests.iter().map(|d| d.reminders.len()).sum();
+                tracing::info!(people = ran.digests.len(), reminders, "reminders delivered");
             }
-            // Logged where it happened; the next tick tries again.
-            Err(_) => {}
         }
         // The security log keeps 400 days; older entries go.
         if let Ok(n) = app::security::service::purge_expired(&db, now).await

@@ -484,7 +484,7 @@ pub async fn plan_at_most(
         .map_err(db_err)?
     };
     let mut read = std::collections::HashSet::new();
-    items.retain(|i| read.insert(i.id.clone()));
+    items.retain(|i| read.insert(key_of(&i.id)));
     let (touched, touched_ms) = (items.len(), started.elapsed().as_millis());
     // The crowded day being read in pages, and the last item read of it.
     let mut after: Option<(AnchorDay, String)> = last
@@ -529,7 +529,7 @@ pub async fn plan_at_most(
         };
         taken += ids.len();
         for item in open_items(db, ids, anchor).await? {
-            if read.insert(item.id.clone()) {
+            if read.insert(key_of(&item.id)) {
                 items.push(item);
             }
         }
