@@ -37,11 +37,13 @@ async fn main() -> anyhow::Result<()> {
             from.display(),
             cli.options.db
         );
-        return verify_ledger(&db).await;
+        let verified = verify_ledger(&db).await;
+        db.close().await?;
+        return verified;
     }
     let serving = matches!(cli.command, Some(Command::Serve) | None);
     let db = open_database(&cli.options, serving).await?;
-    match cli.command {
+    let done = match cli.command {
         Some(Command::CreateAdmin {
             username,
             display_name,
@@ -58,8 +60,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Bench(_) | Command::Restore { .. } | Command::Drill(_)) => Ok(()),
-        Some(Command::Serve) | None => serve(cli.options, db).await,
-    }
+        Some(Command::Serve) | None => serve(cli.options, db.clone()).await,
+    };
+    // Everything committed on disk before the process ends (`Db::close`).
+    let closed = db.close().await;
+    done?;
+    Ok(closed?)
 }
 
 /// Between two scheduler runs while a backlog is worked off.

@@ -276,8 +276,10 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             if parts.wants("server") {
                 figures.extend(measure::per_request(&db, sizes, &head).await?);
             }
+            // Closed, everything on disk, so the server can open it (and a kept database
+            // has all that was generated).
+            db.close().await?;
             (head, central)
-            // The database closes here, so the server can open it.
         };
         if !parts.wants("server") {
             return anyhow::Ok(());
