@@ -384,6 +384,36 @@ async fn t30_count(w: &World) -> i64 {
     n.first().copied().unwrap_or(0)
 }
 
+/// A crowded day's items are found once and then read a page a run; items that join the
+/// day meanwhile are planned too (through their write), each once.
+#[tokio::test]
+async fn items_that_join_a_day_being_read_in_pages_are_planned() {
+    let w = world().await;
+    three_more_items(&w, ["2026-12-30", "2026-12-30", "2026-12-30"]).await;
+    let rules = app::reminders::ladder::default_ladder();
+    let now = at("2026-12-01");
+    let one_a_run = reminders::Batches {
+        anchored: 1,
+        written: reminders::PLAN_BATCH,
+        settle_seconds: 0,
+    };
+    assert!(ok(reminders::plan_at_most(&w.db, &rules, now, one_a_run).await).more);
+    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Part of the way into the crowded day, three more are registered on it.
+    assert!(ok(reminders::plan_at_most(&w.db, &rules, now, one_a_run).await).more);
+    three_more_items(&w, ["2026-12-30", "2026-12-30", "2026-12-30"]).await;
+    let mut runs = 2;
+    while ok(reminders::plan_at_most(&w.db, &rules, now, one_a_run).await).more {
+        runs += 1;
+        assert!(runs < 20, "the runs never end");
+    }
+    // The world's item and six on the crowded day: head and contact each.
+    assert_eq!(t30_count(&w).await, 14);
+}
+
 /// Items written in bulk after the day was caught up with (an import of thousands) are
 /// read a batch a run, oldest write first, each planned once, and the runs end.
 #[tokio::test]

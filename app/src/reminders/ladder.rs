@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What a rule counts from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
     /// The item's approved deadline (negative offsets: before it; positive: overdue).
@@ -293,7 +293,7 @@ pub const REPEAT_REACH_DAYS: i64 = 3660;
 
 /// One day that rungs count from: every item, measure or closure request anchored on it
 /// has a reminder falling due on a day the planner is catching up with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AnchorDay {
     pub anchor: Anchor,
     pub day: NaiveDate,
@@ -344,6 +344,56 @@ pub fn next_page<T>(
     items.truncate(room.max(1));
     let last = items.last().map(&key);
     (items, last)
+}
+
+/// What a run reads of anchor days whose items were found ([`take_days`]).
+#[derive(Debug, PartialEq)]
+pub struct DaysTaken<T> {
+    /// The items to read, at most the room there was.
+    pub items: Vec<T>,
+    /// How many of the days were read to their end.
+    pub days_done: usize,
+    /// Where a day with more items than the room left was stopped (its last item read).
+    pub stopped_at: Option<String>,
+    /// The items found of the days not read to their end (the one stopped in, whole):
+    /// kept for the next runs, so that a crowded day is found once, not once a page.
+    pub left: std::collections::HashMap<AnchorDay, Vec<T>>,
+}
+
+/// The items of `days` (in the planner's order) to read in a run with `room` for more:
+/// whole days while they fit, then a page of the day that does not ([`next_page`]),
+/// going on after `after` where an earlier run stopped in that day. `found` holds each
+/// day's items (a day missing from it has none).
+pub fn take_days<T: Clone>(
+    days: &[AnchorDay],
+    mut found: std::collections::HashMap<AnchorDay, Vec<T>>,
+    key: impl Fn(&T) -> String,
+    after: Option<(AnchorDay, &str)>,
+    room: usize,
+) -> DaysTaken<T> {
+    let (mut items, mut days_done, mut stopped_at) = (Vec::new(), 0, None);
+    for day in days {
+        if items.len() >= room {
+            break;
+        }
+        let of_day = found.remove(day).unwrap_or_default();
+        let cursor = after.filter(|(d, _)| d == day).map(|(_, k)| k);
+        let (page, stopped) = next_page(of_day.clone(), &key, cursor, room - items.len());
+        items.extend(page);
+        if stopped.is_some() {
+            found.insert(*day, of_day);
+            stopped_at = stopped;
+            break;
+        }
+        days_done += 1;
+    }
+    found.retain(|d, _| days[days_done..].contains(d));
+    DaysTaken {
+        items,
+        days_done,
+        stopped_at,
+        left: found,
+    }
 }
 
 /// The anchor days with an occurrence of some rung on a day from `from` to `today`: the
@@ -613,6 +663,56 @@ mod tests {
             next_page(keys, String::clone, Some("i999"), 4),
             (Vec::new(), None)
         );
+    }
+
+    #[test]
+    fn days_found_together_are_read_whole_while_they_fit_then_a_page_and_the_rest_kept() {
+        let day = |n: u32| AnchorDay {
+            anchor: Anchor::Deadline,
+            day: NaiveDate::from_ymd_opt(2026, 12, n).unwrap(),
+        };
+        let keys = |prefix: &str, n: usize| -> Vec<String> {
+            (0..n).map(|i| format!("{prefix}{i:02}")).collect()
+        };
+        // Latest first, as the planner goes; day 2 has none.
+        let days = [day(4), day(3), day(2), day(1)];
+        let found = || {
+            std::collections::HashMap::from([
+                (day(4), keys("a", 3)),
+                (day(3), keys("b", 5)),
+                (day(1), keys("d", 2)),
+            ])
+        };
+        // Room for all: every day done, nothing kept.
+        let all = take_days(&days, found(), String::clone, None, 20);
+        assert_eq!((all.items.len(), all.days_done), (10, 4));
+        assert_eq!((all.stopped_at, all.left.len()), (None, 0));
+        // Room for 5: day 4 whole, two of day 3, and days 3 to 1 kept for the next run.
+        let first = take_days(&days, found(), String::clone, None, 5);
+        assert_eq!(first.items, ["a00", "a01", "a02", "b00", "b01"]);
+        assert_eq!(first.days_done, 1);
+        assert_eq!(first.stopped_at.as_deref(), Some("b01"));
+        assert_eq!(first.left.get(&day(3)), Some(&keys("b", 5)));
+        assert_eq!(first.left.get(&day(1)), Some(&keys("d", 2)));
+        assert!(!first.left.contains_key(&day(4)));
+        // The next run, from what was kept: the rest of day 3, day 2 (none) and day 1.
+        let next = take_days(
+            &days[first.days_done..],
+            first.left,
+            String::clone,
+            Some((day(3), "b01")),
+            5,
+        );
+        assert_eq!(next.items, ["b02", "b03", "b04", "d00", "d01"]);
+        assert_eq!(
+            (next.days_done, next.stopped_at, next.left.len()),
+            (3, None, 0)
+        );
+        // A full room stops before a day, which is kept whole and not begun.
+        let exact = take_days(&days, found(), String::clone, None, 3);
+        assert_eq!((exact.items.len(), exact.days_done), (3, 1));
+        assert_eq!(exact.stopped_at, None);
+        assert_eq!(exact.left.get(&day(3)), Some(&keys("b", 5)));
     }
 
     #[test]

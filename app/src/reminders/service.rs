@@ -8,11 +8,11 @@ use super::Figures;
 use super::dispatch::{self, Claimed, NewDelivery};
 use super::ladder::{
     Anchor, AnchorDay, Recipient, Rule, anchors_falling_due, default_ladder, due_occurrences,
-    next_page, weekly_moment,
+    take_days, weekly_moment,
 };
 use crate::AppError;
 use crate::auth::SessionUser;
-use crate::db::{Db, INDEXED_IN_MAX, key_of, record, select_where_in};
+use crate::db::{Db, INDEXED_IN_MAX, key_of, read_where_in, record, select_where_in};
 use crate::ledger::calendar::{format_date, parse_date, today};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,8 +67,7 @@ struct Written {
     touched_at: DateTime<Utc>,
 }
 
-#[derive(SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
+/// An open item as the planner reads it ([`open_items`]).
 struct OpenItem {
     id: RecordId,
     unit: RecordId,
@@ -82,10 +81,36 @@ struct OpenItem {
     pending_co_signers: Vec<String>,
 }
 
+/// An open item's own fields.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct OpenRow {
+    id: RecordId,
+    unit: RecordId,
+    district: RecordId,
+    approved_deadline: String,
+    registered_at: DateTime<Utc>,
+    status: String,
+    closure_requested_at: Option<DateTime<Utc>>,
+    co_signers: Vec<String>,
+    acceptance_round: i64,
+}
+
+/// A measure not done yet, of one of the items read.
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct MeasureDue {
+    item: RecordId,
     due: String,
+}
+
+/// A co-signer who passed a round of one of the items read.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Passed {
+    item: RecordId,
+    round: i64,
+    co_signer: String,
 }
 
 #[derive(SurrealValue)]
@@ -270,64 +295,123 @@ pub struct Planned {
     pub more: bool,
 }
 
-/// The open items the planner reads, `FROM {source}` (a source and its WHERE), with their
-/// measures not done and the co-signers of the current closure request that have not
-/// passed: two statements, the items in the second. Each item's measures and acceptances
-/// through their index, inside a closure over the items (a subquery on `$parent.id`
-/// reads the whole table for every item: 300 ms an item at 144,000 measures).
-fn open_items_from(source: &str) -> String {
-    format!(
-        "LET $open = (SELECT id, unit, district, approved_deadline, registered_at, status,
-            closure_requested_at, co_signers, acceptance_round FROM {source});
-         RETURN array::map($open, |$i| {{
-            id: $i.id, unit: $i.unit, district: $i.district,
-            approved_deadline: $i.approved_deadline, registered_at: $i.registered_at,
-            status: $i.status, closure_requested_at: $i.closure_requested_at,
-            measures: (SELECT due FROM measure WHERE item = $i.id AND done_on = NONE),
-            pending_co_signers: array::complement($i.co_signers, (SELECT VALUE co_signer
-                FROM acceptance WHERE item = $i.id AND round = $i.acceptance_round
-                    AND passed = true))
-         }});"
-    )
-}
-
-/// The items anchored on one of `days` (all of one anchor), open or not, found through
-/// the index of that anchor.
-async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<Vec<RecordId>, AppError> {
+/// The items anchored on each of `days` (all of one anchor), open or not, found through
+/// the index of that anchor: every day asked for is in the answer, with none if none.
+async fn anchored_on(
+    db: &Db,
+    days: &[AnchorDay],
+) -> Result<HashMap<AnchorDay, Vec<RecordId>>, AppError> {
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct OnDay {
+        id: RecordId,
+        day: String,
+    }
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct Requested {
+        id: RecordId,
+        at: DateTime<Utc>,
+    }
+    let mut found: HashMap<AnchorDay, Vec<RecordId>> =
+        days.iter().map(|d| (*d, Vec::new())).collect();
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(Vec::new());
+        return Ok(found);
     };
-    let find = match first.anchor {
-        Anchor::Deadline => "SELECT VALUE id FROM item WHERE approved_deadline IN $days",
-        Anchor::MeasureDue => {
-            "array::distinct(SELECT VALUE item FROM measure WHERE due IN $days AND done_on = NONE)"
+    let anchor = first.anchor;
+    let text: Vec<String> = days.iter().map(|a| format_date(a.day)).collect();
+    let on_day: Vec<(RecordId, NaiveDate)> = match anchor {
+        Anchor::Deadline | Anchor::MeasureDue => {
+            let find = if anchor == Anchor::Deadline {
+                "SELECT id, approved_deadline AS day FROM item WHERE approved_deadline IN $days"
+            } else {
+                "SELECT item AS id, due AS day FROM measure WHERE due IN $days AND done_on = NONE"
+            };
+            let rows: Vec<OnDay> = db
+                .query(find)
+                .bind(("days", text))
+                .await
+                .map_err(db_err)?
+                .check()
+                .map_err(db_err)?
+                .take(0)
+                .map_err(db_err)?;
+            rows.into_iter()
+                .filter_map(|r| Some((r.id, parse_date(&r.day)?)))
+                .collect()
         }
         // Between the earliest day's start and the latest one's end (days between that are
-        // not anchor days only cost a little reading).
+        // not anchor days only cost a little reading, and are left out).
         Anchor::ClosureRequested => {
-            "SELECT VALUE id FROM item WHERE closure_requested_at >= $from AND closure_requested_at < $until"
+            // A Shanghai day's start, as an instant.
+            let start = |day: NaiveDate| {
+                crate::ledger::calendar::shanghai()
+                    .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+                    .single()
+                    .map(|t| t.with_timezone(&Utc))
+            };
+            let (earliest, latest) = (first.day.min(last.day), first.day.max(last.day));
+            let rows: Vec<Requested> = db
+                .query(
+                    "SELECT id, closure_requested_at AS at FROM item
+                        WHERE closure_requested_at >= $from AND closure_requested_at < $until",
+                )
+                .bind(("from", start(earliest)))
+                .bind(("until", start(latest + Duration::days(1))))
+                .await
+                .map_err(db_err)?
+                .check()
+                .map_err(db_err)?
+                .take(0)
+                .map_err(db_err)?;
+            rows.into_iter().map(|r| (r.id, today(r.at))).collect()
         }
-        Anchor::Weekly | Anchor::ReturnDue => return Ok(Vec::new()),
+        Anchor::Weekly | Anchor::ReturnDue => Vec::new(),
     };
-    // A Shanghai day's start, as an instant.
-    let start = |day: NaiveDate| {
-        crate::ledger::calendar::shanghai()
-            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-            .single()
-            .map(|t| t.with_timezone(&Utc))
-    };
-    let (earliest, latest) = (first.day.min(last.day), first.day.max(last.day));
-    let text: Vec<String> = days.iter().map(|a| format_date(a.day)).collect();
-    db.query(format!("RETURN ({find})"))
-        .bind(("days", text))
-        .bind(("from", start(earliest)))
-        .bind(("until", start(latest + Duration::days(1))))
-        .await
-        .map_err(db_err)?
-        .check()
-        .map_err(db_err)?
-        .take(0)
-        .map_err(db_err)
+    for (id, day) in on_day {
+        if let Some(of_day) = found.get_mut(&AnchorDay { anchor, day }) {
+            of_day.push(id);
+        }
+    }
+    Ok(found)
+}
+
+/// Items found on anchor days that a run did not read to their end, kept beside the
+/// database handle for the next runs (a crowded day's items are found once, then read a
+/// page a run). An item that joins such a day later is written, so the next run reads it
+/// anyway; one that leaves it is read and plans what its own dates say.
+#[derive(Default)]
+struct FoundDays(std::sync::Mutex<Option<(std::time::Instant, HashMap<AnchorDay, Vec<RecordId>>)>>);
+
+/// How long found days are kept (other servers on the same database may have read them
+/// meanwhile; then they are found again).
+const KEEP_FOUND_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl FoundDays {
+    /// The kept days of the longest start of `days` found before.
+    fn take_start(&self, days: &[AnchorDay]) -> HashMap<AnchorDay, Vec<RecordId>> {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((at, found)) = kept.take() else {
+            return HashMap::new();
+        };
+        if at.elapsed() > KEEP_FOUND_FOR {
+            return HashMap::new();
+        }
+        let mut found = found;
+        let mut start = HashMap::new();
+        for day in days {
+            match found.remove(day) {
+                Some(of_day) => start.insert(*day, of_day),
+                None => break,
+            };
+        }
+        start
+    }
+
+    fn keep(&self, left: HashMap<AnchorDay, Vec<RecordId>>) {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *kept = (!left.is_empty()).then(|| (std::time::Instant::now(), left));
+    }
 }
 
 /// The items written since `since`, or after `after` where a run stopped reading them,
@@ -382,24 +466,82 @@ async fn written_since(
     }
 }
 
-/// Those of `ids` that are open (for a closure request's anchor: waiting for acceptance).
+/// Those of `ids` that are open (for a closure request's anchor: waiting for acceptance),
+/// with their measures not done and the co-signers of the current closure request that
+/// have not passed. Three reads in two round trips: the items, then their measures and
+/// acceptances through each table's `item` index ([`read_where_in`]; a subquery an item
+/// inside the query read the acceptance table whole for every item, and one on
+/// `$parent.id` reads the measure table whole).
 async fn open_items(
     db: &Db,
     ids: Vec<RecordId>,
     anchor: Anchor,
 ) -> Result<Vec<OpenItem>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let which = match anchor {
         Anchor::ClosureRequested => "status = 'closure_requested'",
         _ => "status NOT IN ['registered', 'closed', 'withdrawn']",
     };
-    db.query(open_items_from(&format!("$ids WHERE {which}")))
+    let rows: Vec<OpenRow> = db
+        .query(format!(
+            "SELECT id, unit, district, approved_deadline, registered_at, status,
+                closure_requested_at, co_signers, acceptance_round FROM $ids WHERE {which}"
+        ))
         .bind(("ids", ids))
         .await
         .map_err(db_err)?
         .check()
         .map_err(db_err)?
-        .take(1)
-        .map_err(db_err)
+        .take(0)
+        .map_err(db_err)?;
+    let found: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut related = read_where_in(
+        db,
+        &found,
+        &[
+            "SELECT item, due FROM measure WHERE item IN $some AND done_on = NONE",
+            "SELECT item, round, co_signer FROM acceptance WHERE item IN $some AND passed = true",
+        ],
+    )
+    .await
+    .map_err(db_err)?;
+    let mut measures: HashMap<String, Vec<MeasureDue>> = HashMap::new();
+    for m in related.take::<MeasureDue>(0).map_err(db_err)? {
+        measures.entry(key_of(&m.item)).or_default().push(m);
+    }
+    let mut passed: HashMap<String, Vec<Passed>> = HashMap::new();
+    for p in related.take::<Passed>(1).map_err(db_err)? {
+        passed.entry(key_of(&p.item)).or_default().push(p);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = key_of(&r.id);
+            let passed = passed.remove(&key).unwrap_or_default();
+            let pending_co_signers = r
+                .co_signers
+                .into_iter()
+                .filter(|c| {
+                    !passed
+                        .iter()
+                        .any(|p| p.round == r.acceptance_round && p.co_signer == *c)
+                })
+                .collect();
+            OpenItem {
+                measures: measures.remove(&key).unwrap_or_default(),
+                id: r.id,
+                unit: r.unit,
+                district: r.district,
+                approved_deadline: r.approved_deadline,
+                registered_at: r.registered_at,
+                status: r.status,
+                closure_requested_at: r.closure_requested_at,
+                pending_co_signers,
+            }
+        })
+        .collect())
 }
 
 /// Plan the reminders that have fallen due by `now` for open items (those of items no
@@ -469,20 +611,8 @@ pub async fn plan_at_most(
         }
         None => (Vec::new(), None),
     };
-    let mut items: Vec<OpenItem> = if written.is_empty() {
-        Vec::new()
-    } else {
-        db.query(open_items_from(
-            "$ids WHERE status NOT IN ['registered', 'closed', 'withdrawn']",
-        ))
-        .bind(("ids", written))
-        .await
-        .map_err(db_err)?
-        .check()
-        .map_err(db_err)?
-        .take(1)
-        .map_err(db_err)?
-    };
+    // (Any anchor but a closure request's: the items open in any step.)
+    let mut items = open_items(db, written, Anchor::Deadline).await?;
     let mut read = std::collections::HashSet::new();
     items.retain(|i| read.insert(key_of(&i.id)));
     let (touched, touched_ms) = (items.len(), started.elapsed().as_millis());
@@ -499,52 +629,56 @@ pub async fn plan_at_most(
     // write is being read the days wait; otherwise only the items of anchor days count
     // against the batch.
     let (mut done, mut taken, mut size) = (0, if written_after.is_some() { batch } else { 0 }, 1);
+    // Where the anchored part's time goes (the debug log): the index reads that find
+    // the items, and the reads of the items found.
+    let (mut finds, mut find_ms, mut read_ms) = (0usize, 0u128, 0u128);
+    let kept = db.kept::<FoundDays>("reminders: anchor days found");
     while done < todo.len() && taken < batch {
         let anchor = todo[done].anchor;
-        let mut end = done
-            + todo[done..]
-                .iter()
-                .take(size)
-                .take_while(|a| a.anchor == anchor)
-                .count();
-        let ids = loop {
-            let ids = anchored_on(db, &todo[done..end]).await?;
-            if ids.len() <= batch - taken || end - done == 1 {
-                break ids;
-            }
-            end = done + (end - done) / 2;
-        };
-        let (days, n) = (end - done, ids.len());
-        // One day with more items than there is room for: a page of it, the rest of the
-        // day in the next runs.
-        let day = todo[done];
-        let cursor = after
-            .as_ref()
-            .filter(|(d, _)| days == 1 && *d == day)
-            .map(|(_, key)| key.as_str());
-        let (ids, stopped_at) = if days == 1 && (cursor.is_some() || n > batch - taken) {
-            next_page(ids, key_of, cursor, batch - taken)
-        } else {
-            (ids, None)
-        };
-        taken += ids.len();
-        for item in open_items(db, ids, anchor).await? {
+        let of_anchor = todo[done..]
+            .iter()
+            .take_while(|a| a.anchor == anchor)
+            .count();
+        let mut found = kept.take_start(&todo[done..done + of_anchor]);
+        if found.is_empty() {
+            let finding = std::time::Instant::now();
+            found = anchored_on(db, &todo[done..done + of_anchor.min(size)]).await?;
+            finds += 1;
+            find_ms += finding.elapsed().as_millis();
+        }
+        let days = found.len();
+        let n: usize = found.values().map(Vec::len).sum();
+        let cursor = after.as_ref().map(|(d, key)| (*d, key.as_str()));
+        let took = take_days(
+            &todo[done..done + days],
+            found,
+            key_of,
+            cursor,
+            batch - taken,
+        );
+        kept.keep(took.left);
+        taken += took.items.len();
+        let reading = std::time::Instant::now();
+        let open = open_items(db, took.items, anchor).await?;
+        read_ms += reading.elapsed().as_millis();
+        for item in open {
             if read.insert(key_of(&item.id)) {
                 items.push(item);
             }
         }
-        if let Some(key) = stopped_at {
-            after = Some((day, key));
+        done += took.days_done;
+        if let Some(key) = took.stopped_at {
+            after = Some((todo[done], key));
             break;
         }
         if after
             .as_ref()
-            .is_some_and(|(d, _)| todo[done..end].contains(d))
+            .is_some_and(|(d, _)| todo[..done].contains(d))
         {
             after = None;
         }
-        done = end;
-        // No more days a query than SurrealDB reads through the index.
+        // No more days a query than SurrealDB reads through the index, as many as should
+        // fill the room left by the last count, twice as many after none.
         size = match n {
             0 => days * 2,
             n => (batch.saturating_sub(taken) * days / n).clamp(1, days * 2),
@@ -747,6 +881,9 @@ pub async fn plan_at_most(
         touched,
         touched_ms,
         anchor_items = taken,
+        anchor_finds = finds,
+        find_ms,
+        read_ms,
         anchored_ms,
         people_ms,
         rows = rows_len,
