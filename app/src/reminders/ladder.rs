@@ -669,7 +669,7 @@ mod tests {
     fn days_found_together_are_read_whole_while_they_fit_then_a_page_and_the_rest_kept() {
         let day = |n: u32| AnchorDay {
             anchor: Anchor::Deadline,
-            day: NaiveDate::from_ymd_opt(2026, 12, n).unwrap(),
+            day: d(&format!("2026-12-{n:02}")),
         };
         let keys = |prefix: &str, n: usize| -> Vec<String> {
             (0..n).map(|i| format!("{prefix}{i:02}")).collect()

@@ -297,10 +297,7 @@ pub struct Planned {
 
 /// The items anchored on each of `days` (all of one anchor), open or not, found through
 /// the index of that anchor: every day asked for is in the answer, with none if none.
-async fn anchored_on(
-    db: &Db,
-    days: &[AnchorDay],
-) -> Result<HashMap<AnchorDay, Vec<RecordId>>, AppError> {
+async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<DaysFound, AppError> {
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
     struct OnDay {
@@ -313,8 +310,7 @@ async fn anchored_on(
         id: RecordId,
         at: DateTime<Utc>,
     }
-    let mut found: HashMap<AnchorDay, Vec<RecordId>> =
-        days.iter().map(|d| (*d, Vec::new())).collect();
+    let mut found: DaysFound = days.iter().map(|d| (*d, Vec::new())).collect();
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok(found);
     };
@@ -381,7 +377,10 @@ async fn anchored_on(
 /// page a run). An item that joins such a day later is written, so the next run reads it
 /// anyway; one that leaves it is read and plans what its own dates say.
 #[derive(Default)]
-struct FoundDays(std::sync::Mutex<Option<(std::time::Instant, HashMap<AnchorDay, Vec<RecordId>>)>>);
+struct FoundDays(std::sync::Mutex<Option<(std::time::Instant, DaysFound)>>);
+
+/// Each anchor day's items, as found.
+type DaysFound = HashMap<AnchorDay, Vec<RecordId>>;
 
 /// How long found days are kept (other servers on the same database may have read them
 /// meanwhile; then they are found again).
@@ -389,7 +388,7 @@ const KEEP_FOUND_FOR: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl FoundDays {
     /// The kept days of the longest start of `days` found before.
-    fn take_start(&self, days: &[AnchorDay]) -> HashMap<AnchorDay, Vec<RecordId>> {
+    fn take_start(&self, days: &[AnchorDay]) -> DaysFound {
         let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let Some((at, found)) = kept.take() else {
             return HashMap::new();
@@ -408,7 +407,7 @@ impl FoundDays {
         start
     }
 
-    fn keep(&self, left: HashMap<AnchorDay, Vec<RecordId>>) {
+    fn keep(&self, left: DaysFound) {
         let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *kept = (!left.is_empty()).then(|| (std::time::Instant::now(), left));
     }
