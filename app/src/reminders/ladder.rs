@@ -378,10 +378,12 @@ pub fn take_days<T: Clone>(
         }
         let of_day = found.remove(day).unwrap_or_default();
         let cursor = after.filter(|(d, _)| d == day).map(|(_, k)| k);
-        let (page, stopped) = next_page(of_day.clone(), &key, cursor, room - items.len());
+        // Only a day with more items than the room left can be stopped in and kept.
+        let whole = (of_day.len() > room - items.len()).then(|| of_day.clone());
+        let (page, stopped) = next_page(of_day, &key, cursor, room - items.len());
         items.extend(page);
         if stopped.is_some() {
-            found.insert(*day, of_day);
+            found.insert(*day, whole.unwrap_or_default());
             stopped_at = stopped;
             break;
         }

@@ -297,6 +297,7 @@ pub struct Planned {
 
 /// The items anchored on each of `days` (all of one anchor), open or not, found through
 /// the index of that anchor: every day asked for is in the answer, with none if none.
+/// (Reads only: no write conflict to tell apart, so no [`db_err`].)
 async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<DaysFound, AppError> {
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
@@ -326,12 +327,9 @@ async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<DaysFound, AppError>
             let rows: Vec<OnDay> = db
                 .query(find)
                 .bind(("days", text))
-                .await
-                .map_err(db_err)?
-                .check()
-                .map_err(db_err)?
-                .take(0)
-                .map_err(db_err)?;
+                .await?
+                .check()?
+                .take(0)?;
             rows.into_iter()
                 .filter_map(|r| Some((r.id, parse_date(&r.day)?)))
                 .collect()
@@ -354,12 +352,9 @@ async fn anchored_on(db: &Db, days: &[AnchorDay]) -> Result<DaysFound, AppError>
                 )
                 .bind(("from", start(earliest)))
                 .bind(("until", start(latest + Duration::days(1))))
-                .await
-                .map_err(db_err)?
-                .check()
-                .map_err(db_err)?
-                .take(0)
-                .map_err(db_err)?;
+                .await?
+                .check()?
+                .take(0)?;
             rows.into_iter().map(|r| (r.id, today(r.at))).collect()
         }
         Anchor::Weekly | Anchor::ReturnDue => Vec::new(),
@@ -489,12 +484,9 @@ async fn open_items(
                 closure_requested_at, co_signers, acceptance_round FROM $ids WHERE {which}"
         ))
         .bind(("ids", ids))
-        .await
-        .map_err(db_err)?
-        .check()
-        .map_err(db_err)?
-        .take(0)
-        .map_err(db_err)?;
+        .await?
+        .check()?
+        .take(0)?;
     let found: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
     let mut related = read_where_in(
         db,
@@ -504,14 +496,13 @@ async fn open_items(
             "SELECT item, round, co_signer FROM acceptance WHERE item IN $some AND passed = true",
         ],
     )
-    .await
-    .map_err(db_err)?;
+    .await?;
     let mut measures: HashMap<String, Vec<MeasureDue>> = HashMap::new();
-    for m in related.take::<MeasureDue>(0).map_err(db_err)? {
+    for m in related.take::<MeasureDue>(0)? {
         measures.entry(key_of(&m.item)).or_default().push(m);
     }
     let mut passed: HashMap<String, Vec<Passed>> = HashMap::new();
-    for p in related.take::<Passed>(1).map_err(db_err)? {
+    for p in related.take::<Passed>(1)? {
         passed.entry(key_of(&p.item)).or_default().push(p);
     }
     Ok(rows
