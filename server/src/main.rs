@@ -257,6 +257,10 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
             std::time::Duration::from_secs(options.tick_seconds),
         ));
     }
+    {
+        let db = state.db.clone();
+        tokio::spawn(async move { app::stats::facts::warm(&db).await });
+    }
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;

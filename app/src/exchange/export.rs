@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use surrealdb::types::{RecordId, SurrealValue};
 
 /// Items read from the database at a time.
@@ -76,6 +77,9 @@ struct Batch {
     rows: Vec<Row>,
     measures: HashMap<String, Vec<String>>,
     progress: HashMap<String, (DateTime<Utc>, String)>,
+    /// How long reading the items took, and then their measures and progress.
+    items_read: Duration,
+    related_read: Duration,
 }
 
 /// Reads one batch: `rows` selects the items, in order; then their measures and
@@ -89,7 +93,9 @@ async fn fetch(
     for (k, v) in binds {
         query = query.bind((k, v));
     }
+    let started = Instant::now();
     let rows: Vec<Row> = query.await?.check()?.take(0)?;
+    let items_read = started.elapsed();
     let found: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
     let mut read = read_where_in(
         &db,
@@ -102,6 +108,7 @@ async fn fetch(
     .await?;
     let measure_rows: Vec<MeasureRow> = read.take(0)?;
     let progress_rows: Vec<ProgressRow> = read.take(1)?;
+    let related_read = started.elapsed() - items_read;
     let mut by_item: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for m in measure_rows {
         by_item
@@ -129,6 +136,8 @@ async fn fetch(
         rows,
         measures,
         progress,
+        items_read,
+        related_read,
     })
 }
 
@@ -233,12 +242,22 @@ pub async fn export_ledger(
         None => reading.push_back(by_number(String::new())),
     }
     let mut written: usize = 0;
+    // Where the time goes (the debug log): waiting for batches, writing rows, saving;
+    // and the batches' own reads (two at a time, so they add up to more than waited).
+    let started = Instant::now();
+    let (mut waited, mut items_ms, mut related_ms) = (Duration::ZERO, 0, 0);
     while let Some(batch) = reading.pop_front() {
+        let asked = Instant::now();
         let Batch {
             rows,
             measures,
             progress,
+            items_read,
+            related_read,
         } = batch.await.map_err(AppError::internal)??;
+        waited += asked.elapsed();
+        items_ms += items_read.as_millis() as u64;
+        related_ms += related_read.as_millis() as u64;
         // Ask for the next batches before writing this one.
         match (&ids, rows.last()) {
             (Some(_), _) => ask(&mut reading, &mut next),
@@ -292,7 +311,17 @@ pub async fn export_ledger(
         std::process::id(),
         now.timestamp_nanos_opt().unwrap_or(0)
     ));
+    let saving = Instant::now();
     workbook.save(&path).map_err(xlsx_err)?;
+    tracing::debug!(
+        rows = written,
+        waited_ms = waited.as_millis() as u64,
+        written_ms = (saving - started).saturating_sub(waited).as_millis() as u64,
+        saved_ms = saving.elapsed().as_millis() as u64,
+        items_ms,
+        related_ms,
+        "ledger exported"
+    );
     Ok((path, written))
 }
 
