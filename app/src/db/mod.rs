@@ -24,6 +24,11 @@ use surrealdb::{IndexedResults, Surreal};
 /// in memory (the statistics' facts), so the cache only has to hold what is hot.
 pub const BLOCK_CACHE_BYTES: u64 = 256 << 20;
 pub const MEMTABLE_BYTES: u64 = 256 << 20;
+/// SurrealKV's table blocks when embedded. Its default, 64 KiB, suits reading in key
+/// order; the ledger mostly reads records one at a time by id or through an index (an
+/// item is about 1 KiB), and each such read copies and checks a whole block that the
+/// cache (which holds a fraction of a province's ledger) seldom has.
+pub const BLOCK_BYTES: u64 = 16 << 10;
 
 /// The handle every service takes: one SurrealDB session, shared by every request.
 ///
@@ -259,7 +264,8 @@ async fn embedded(
             "surrealkv_block_cache_capacity",
             BLOCK_CACHE_BYTES.to_string(),
         )
-        .with_key_value("surrealkv_max_memtable_size", memtable_bytes.to_string());
+        .with_key_value("surrealkv_max_memtable_size", memtable_bytes.to_string())
+        .with_key_value("surrealkv_block_size", BLOCK_BYTES.to_string());
     let store = surrealdb_core::kvs::Datastore::builder()
         .with_config(config)
         .with_auth(false)
