@@ -244,6 +244,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
                 ..app::db::DbConfig::in_memory()
             })
             .await?;
+            let mut generated = None;
             if !args.reuse {
                 eprintln!(
                     "generating {} items over {} units",
@@ -251,6 +252,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
                 );
                 let started = Instant::now();
                 let events = generate::generate(&db, sizes, now).await?;
+                generated = Some(Instant::now());
                 let took = started.elapsed().as_secs_f64();
                 figures.push(Figure::text(
                     "generation (items, users, history events)",
@@ -261,7 +263,7 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
                 ));
             }
             figures
-                .extend(measure::in_process(&db, sizes, now, &dir.join("scratch"), &parts).await?);
+                .extend(measure::in_process(&db, sizes, now, &dir.join("scratch"), &parts, generated).await?);
             let token = |user: String| {
                 let db = db.clone();
                 async move {
