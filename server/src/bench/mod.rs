@@ -281,6 +281,15 @@ pub async fn run(args: BenchArgs, site_root: &str) -> anyhow::Result<bool> {
             // Closed, everything on disk, so the server can open it (and a kept database
             // has all that was generated).
             db.close().await?;
+            // This process wrote the ledger, and SurrealKV merged what it wrote here: the
+            // memory a server that writes as much (a year of a province, an import) needs.
+            if generated.is_some() {
+                figures.push(Figure::bytes(
+                    "the generating process's memory, peak (VmHWM: writing, SurrealKV merging, the measurements above)",
+                    measure::peak_rss(std::process::id()).unwrap_or(0),
+                    Some(1 << 30),
+                ));
+            }
             (head, central)
         };
         if !parts.wants("server") {
