@@ -334,6 +334,36 @@ async fn a_new_day_is_planned_in_batches_that_together_plan_everything() {
     planned_in_batches(["2026-12-28", "2026-12-29", "2026-12-30"]).await;
 }
 
+/// A run that has used its time finding anchor days' items (the database slowed down)
+/// leaves the days left to the runs after it, and together they plan every reminder.
+#[tokio::test]
+async fn a_run_out_of_time_leaves_the_days_left_to_the_next() {
+    let w = world().await;
+    three_more_items(&w, ["2026-12-28", "2026-12-29", "2026-12-30"]).await;
+    let rules = app::reminders::ladder::default_ladder();
+    let now = at("2026-12-01");
+    // No time: one find a run, however much room the batch has.
+    let no_time = reminders::Batches {
+        anchored_ms: 0,
+        ..Default::default()
+    };
+    assert!(ok(reminders::plan_at_most(&w.db, &rules, now, no_time).await).more);
+    // The items were written before the first run: the runs after it must find them on
+    // their anchor days, not as items written since.
+    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut runs = 1;
+    while ok(reminders::plan_at_most(&w.db, &rules, now, no_time).await).more {
+        runs += 1;
+        assert!(runs < 100, "the runs never end");
+    }
+    assert!(runs > 1, "one run did it all");
+    // Head and contact, each item's T-30, as one run with time enough plans them.
+    assert_eq!(t30_count(&w).await, 8);
+}
+
 /// One day can hold more items than a run reads (one deadline for a whole campaign): the
 /// runs read it a page at a time, each item once.
 #[tokio::test]
@@ -396,6 +426,7 @@ async fn items_that_join_a_day_being_read_in_pages_are_planned() {
         anchored: 1,
         written: reminders::PLAN_BATCH,
         settle_seconds: 0,
+        anchored_ms: reminders::PLAN_ANCHORED_MS,
     };
     assert!(ok(reminders::plan_at_most(&w.db, &rules, now, one_a_run).await).more);
     w.db.query("UPDATE reminder_plan:state SET at = time::now()")
@@ -434,6 +465,7 @@ async fn a_bulk_write_is_read_a_batch_a_run() {
         anchored: reminders::PLAN_BATCH,
         written: 1,
         settle_seconds: 0,
+        anchored_ms: reminders::PLAN_ANCHORED_MS,
     };
     let later = now + Duration::minutes(1);
     let mut runs = 1;
@@ -450,6 +482,7 @@ const ONE_DAY_ITEM: reminders::Batches = reminders::Batches {
     anchored: 1,
     written: reminders::PLAN_BATCH,
     settle_seconds: reminders::WRITE_SETTLE_SECONDS,
+    anchored_ms: reminders::PLAN_ANCHORED_MS,
 };
 
 /// Three more items due on `deadlines`, planned one item a run.

@@ -268,6 +268,10 @@ pub struct Batches {
     /// never goes on from a write time later than this before the run's clock, so that
     /// an item stamped earlier but committed after a page was read is read by a later one.
     pub settle_seconds: i64,
+    /// How long a run goes on finding the items of more anchor days, in milliseconds
+    /// from its start; it reads those of one find at least. A database slowed down (by
+    /// merging a bulk write, say) then plans fewer items a run, not slower runs.
+    pub anchored_ms: u64,
 }
 
 impl Default for Batches {
@@ -276,9 +280,14 @@ impl Default for Batches {
             anchored: PLAN_BATCH,
             written: PLAN_BATCH,
             settle_seconds: WRITE_SETTLE_SECONDS,
+            anchored_ms: PLAN_ANCHORED_MS,
         }
     }
 }
+
+/// How long a run goes on finding anchor days' items ([`Batches::anchored_ms`]): a run
+/// reads a batch in well under this on a settled database (tens of milliseconds).
+pub const PLAN_ANCHORED_MS: u64 = 300;
 
 /// How long a write may take to commit ([`Batches::settle_seconds`]).
 pub const WRITE_SETTLE_SECONDS: i64 = 10;
@@ -623,7 +632,10 @@ pub async fn plan_at_most(
     // the items, and the reads of the items found.
     let (mut finds, mut find_ms, mut read_ms) = (0usize, 0u128, 0u128);
     let kept = db.kept::<FoundDays>("reminders: anchor days found");
-    while done < todo.len() && taken < batch {
+    let time = std::time::Duration::from_millis(batches.anchored_ms);
+    let mut rounds = 0;
+    while done < todo.len() && taken < batch && (rounds == 0 || started.elapsed() < time) {
+        rounds += 1;
         let anchor = todo[done].anchor;
         let of_anchor = todo[done..]
             .iter()
@@ -872,6 +884,7 @@ pub async fn plan_at_most(
         touched_ms,
         anchor_items = taken,
         anchor_finds = finds,
+        anchor_rounds = rounds,
         find_ms,
         read_ms,
         anchored_ms,

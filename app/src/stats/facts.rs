@@ -50,17 +50,101 @@ impl Interner {
     }
 }
 
+/// Short texts one after the other in one string, each found by its position: a million
+/// keys in a few allocations, not a million (a `String` is 24 bytes and a heap block
+/// besides, about 60 bytes for a 20-character key).
+#[derive(Default)]
+pub struct Texts {
+    text: String,
+    /// Where each text starts in `text`, and how long it is.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Texts {
+    pub fn push(&mut self, s: &str) {
+        self.spans.push((self.text.len(), s.len()));
+        self.text.push_str(s);
+    }
+    /// The `i`th text; "" past the end.
+    pub fn get(&self, i: usize) -> &str {
+        self.spans
+            .get(i)
+            .and_then(|&(start, len)| self.text.get(start..start + len))
+            .unwrap_or("")
+    }
+    /// Replaces the `i`th text (a changed one is written anew at the end: texts change
+    /// seldom, so what it held before is left).
+    pub fn set(&mut self, i: usize, s: &str) {
+        if self.get(i) == s || i >= self.spans.len() {
+            return;
+        }
+        self.spans[i] = (self.text.len(), s.len());
+        self.text.push_str(s);
+    }
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+    fn reserve(&mut self, texts: usize, bytes: usize) {
+        self.spans.reserve_exact(texts);
+        self.text.reserve_exact(bytes);
+    }
+}
+
+/// No position ([`Positions`]).
+const NONE: u32 = u32::MAX;
+
+/// Item key → position in the facts, by the key's 64-bit hash; the key itself is read
+/// from the facts' [`Texts`], so it is kept once. Two keys whose hashes meet are chained.
+#[derive(Default)]
+struct Positions {
+    hasher: std::hash::RandomState,
+    /// The latest position of each hash.
+    first: HashMap<u64, u32>,
+    /// Beside each position: the one before it with the same hash, or [`NONE`].
+    next: Vec<u32>,
+}
+
+impl Positions {
+    fn hash(&self, key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key)
+    }
+    fn find(&self, keys: &Texts, key: &str) -> Option<usize> {
+        let mut at = self.first.get(&self.hash(key)).copied().unwrap_or(NONE);
+        while at != NONE {
+            if keys.get(at as usize) == key {
+                return Some(at as usize);
+            }
+            at = self.next.get(at as usize).copied().unwrap_or(NONE);
+        }
+        None
+    }
+    /// `key` is at `at`, the next position (`next.len()`).
+    fn add(&mut self, key: &str, at: usize) {
+        let at = u32::try_from(at).unwrap_or(NONE);
+        let before = self.first.insert(self.hash(key), at).unwrap_or(NONE);
+        self.next.push(before);
+    }
+    fn reserve(&mut self, more: usize) {
+        self.first.reserve(more);
+        self.next.reserve_exact(more);
+    }
+}
+
 /// The facts of every item, and what their numbers name.
 #[derive(Default)]
 pub struct Facts {
     pub facts: Vec<Fact>,
     /// Beside each fact, for the ledger's lists (`ledger::service::index`): the item's
     /// record key, ledger number and status.
-    pub keys: Vec<String>,
-    pub numbers: Vec<String>,
+    pub keys: Texts,
+    pub numbers: Texts,
     pub statuses: Vec<u32>,
     /// Item key → position in `facts`.
-    position: HashMap<String, usize>,
+    position: Positions,
     pub status_names: Interner,
     pub districts: Interner,
     pub units: Interner,
@@ -109,7 +193,7 @@ impl Facts {
         };
         let status = self.status_names.number(&r.status);
         let key = key_of(&r.id);
-        let known = self.position.get(&key).copied();
+        let known = self.position.find(&self.keys, &key);
         if let Some(city) = &mut self.city {
             if let Some(at) = known {
                 city.remove(&self.facts[at]);
@@ -119,17 +203,34 @@ impl Facts {
         match known {
             Some(at) => {
                 self.facts[at] = fact;
-                self.numbers[at] = r.number;
+                self.numbers.set(at, &r.number);
                 self.statuses[at] = status;
             }
             None => {
-                self.position.insert(key.clone(), self.facts.len());
+                self.position.add(&key, self.facts.len());
                 self.facts.push(fact);
-                self.keys.push(key);
-                self.numbers.push(r.number);
+                self.keys.push(&key);
+                self.numbers.push(&r.number);
                 self.statuses.push(status);
             }
         }
+    }
+
+    /// Room for `more` facts besides those held, their keys and numbers as long on
+    /// average as those held (or as `like`'s when none is): the first reading grows each
+    /// list a few times, not by doubling (a list that grows holds its old and its new
+    /// copy at once).
+    fn expect(&mut self, more: usize, like: &Row) {
+        let n = self.facts.len();
+        let (key_bytes, number_bytes) = match n {
+            0 => (key_of(&like.id).len(), like.number.len()),
+            n => (self.keys.text.len() / n, self.numbers.text.len() / n),
+        };
+        self.facts.reserve_exact(more);
+        self.statuses.reserve_exact(more);
+        self.keys.reserve(more, more * (key_bytes + 1));
+        self.numbers.reserve(more, more * (number_bytes + 1));
+        self.position.reserve(more);
     }
 
     /// Counts the whole city on `today` unless it is counted already (then `put` has kept
@@ -174,13 +275,22 @@ impl Facts {
                         Ok::<_, AppError>(rows)
                     })
                 };
+                let total = districts.len();
                 let mut districts = districts.into_iter();
                 let mut reading: std::collections::VecDeque<_> =
                     districts.by_ref().take(READ_AHEAD).map(read).collect();
+                let mut done = 0;
                 while let Some(next) = reading.pop_front() {
                     let rows = next.await.map_err(AppError::internal)??;
                     reading.extend(districts.next().map(read));
-                    self.facts.reserve(rows.len());
+                    done += 1;
+                    let held = self.facts.len() + rows.len();
+                    if let (true, Some(like)) = (self.facts.capacity() < held, rows.first()) {
+                        // And as many again for each district left as this one and those
+                        // before it held on average.
+                        let expected = held + held / done * (total - done);
+                        self.expect(expected - self.facts.len(), like);
+                    }
                     for r in rows {
                         self.put(r);
                     }
@@ -257,5 +367,40 @@ mod tests {
         assert_eq!(i.name(7), "");
         assert_eq!(i.get("xh"), Some(1));
         assert_eq!(i.get("tx"), None);
+    }
+
+    #[test]
+    fn texts_are_found_by_position_and_replaced() {
+        let mut t = Texts::default();
+        t.push("i0000001");
+        t.push("");
+        t.push("i0000003");
+        assert_eq!(
+            (t.len(), t.get(0), t.get(1), t.get(2)),
+            (3, "i0000001", "", "i0000003")
+        );
+        assert_eq!(t.get(3), "");
+        t.set(0, "B2026-1");
+        t.set(2, "i0000003");
+        t.set(9, "past the end");
+        assert_eq!((t.len(), t.get(0), t.get(2)), (3, "B2026-1", "i0000003"));
+    }
+
+    #[test]
+    fn positions_find_each_key_even_when_hashes_meet() {
+        let mut keys = Texts::default();
+        let mut p = Positions::default();
+        for (at, k) in ["a", "b", "c"].into_iter().enumerate() {
+            keys.push(k);
+            p.add(k, at);
+        }
+        assert_eq!(p.find(&keys, "b"), Some(1));
+        assert_eq!(p.find(&keys, "z"), None);
+        // Two keys under one hash, as when 64-bit hashes meet: both are found.
+        let h = p.hash("a");
+        keys.push("d");
+        p.next.push(p.first.insert(h, 3).unwrap_or(NONE));
+        assert_eq!(p.find(&keys, "d"), Some(3));
+        assert_eq!(p.find(&keys, "a"), Some(0));
     }
 }

@@ -117,7 +117,7 @@ fn select(
 
 fn compare(store: &Facts, order: Order, a: usize, b: usize) -> Ordering {
     let (fa, fb) = (&store.facts[a], &store.facts[b]);
-    let number = || store.numbers[a].cmp(&store.numbers[b]);
+    let number = || store.numbers.get(a).cmp(store.numbers.get(b));
     match order {
         Order::Urgent => {
             let finished = |f: &crate::stats::figures::Fact| f.standing != Standing::Open;
@@ -165,7 +165,7 @@ pub(crate) async fn ordered(
     hits.sort_by(|a, b| compare(&store, order, *a, *b));
     let ids = hits[start..end]
         .iter()
-        .map(|&i| record("item", &store.keys[i]))
+        .map(|&i| record("item", store.keys.get(i)))
         .collect();
     Ok(Some((total, ids)))
 }
