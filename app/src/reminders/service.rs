@@ -285,8 +285,9 @@ impl Default for Batches {
     }
 }
 
-/// How long a run goes on finding anchor days' items ([`Batches::anchored_ms`]): a run
-/// reads a batch in well under this on a settled database (tens of milliseconds).
+/// How long a run goes on finding anchor days' items ([`Batches::anchored_ms`]). At a
+/// million items a run's finding mostly takes tens of milliseconds, a single find up to
+/// a few hundred (the benchmark's debug log, `anchored_ms` and `find_ms`).
 pub const PLAN_ANCHORED_MS: u64 = 300;
 
 /// How long a write may take to commit ([`Batches::settle_seconds`]).
