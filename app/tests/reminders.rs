@@ -342,7 +342,8 @@ async fn a_run_out_of_time_leaves_the_days_left_to_the_next() {
     three_more_items(&w, ["2026-12-28", "2026-12-29", "2026-12-30"]).await;
     let rules = app::reminders::ladder::default_ladder();
     let now = at("2026-12-01");
-    // No time: one find a run, however much room the batch has.
+    // No time: a run stops at the first find that brings items, however much room its
+    // batch has.
     let no_time = reminders::Batches {
         anchored_ms: 0,
         ..Default::default()

@@ -269,8 +269,9 @@ pub struct Batches {
     /// an item stamped earlier but committed after a page was read is read by a later one.
     pub settle_seconds: i64,
     /// How long a run goes on finding the items of more anchor days, in milliseconds
-    /// from its start; it reads those of one find at least. A database slowed down (by
-    /// merging a bulk write, say) then plans fewer items a run, not slower runs.
+    /// from its start, once it has found any (until then it goes on: most days a
+    /// repeating rung reaches back to hold none). A database slowed down (by merging a
+    /// bulk write, say) then plans fewer items a run, not slower runs.
     pub anchored_ms: u64,
 }
 
@@ -635,7 +636,7 @@ pub async fn plan_at_most(
     let kept = db.kept::<FoundDays>("reminders: anchor days found");
     let time = std::time::Duration::from_millis(batches.anchored_ms);
     let mut rounds = 0;
-    while done < todo.len() && taken < batch && (rounds == 0 || started.elapsed() < time) {
+    while done < todo.len() && taken < batch && (taken == 0 || started.elapsed() < time) {
         rounds += 1;
         let anchor = todo[done].anchor;
         let of_anchor = todo[done..]
