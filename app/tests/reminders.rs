@@ -351,10 +351,7 @@ async fn a_run_out_of_time_leaves_the_days_left_to_the_next() {
     assert!(ok(reminders::plan_at_most(&w.db, &rules, now, no_time).await).more);
     // The items were written before the first run: the runs after it must find them on
     // their anchor days, not as items written since.
-    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
-        .await
-        .and_then(|r| r.check())
-        .unwrap_or_else(|e| panic!("{e}"));
+    items_written_before_the_last_run(&w).await;
     let mut runs = 1;
     while ok(reminders::plan_at_most(&w.db, &rules, now, no_time).await).more {
         runs += 1;
@@ -430,10 +427,7 @@ async fn items_that_join_a_day_being_read_in_pages_are_planned() {
         anchored_ms: reminders::PLAN_ANCHORED_MS,
     };
     assert!(ok(reminders::plan_at_most(&w.db, &rules, now, one_a_run).await).more);
-    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
-        .await
-        .and_then(|r| r.check())
-        .unwrap_or_else(|e| panic!("{e}"));
+    items_written_before_the_last_run(&w).await;
     // Part of the way into the crowded day, three more are registered on it.
     assert!(ok(reminders::plan_at_most(&w.db, &rules, now, one_a_run).await).more);
     three_more_items(&w, ["2026-12-30", "2026-12-30", "2026-12-30"]).await;
@@ -499,10 +493,7 @@ async fn planned_in_batches(deadlines: [&str; 3]) {
     assert_eq!(t30().await, 2);
     // The items were written before the first run: the runs after it must find them on
     // their anchor days, not as items written since.
-    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
-        .await
-        .and_then(|r| r.check())
-        .unwrap_or_else(|e| panic!("{e}"));
+    items_written_before_the_last_run(&w).await;
     let mut runs = 1;
     while ok(reminders::plan_at_most(&w.db, &rules, now, ONE_DAY_ITEM).await).more {
         runs += 1;
@@ -569,4 +560,13 @@ async fn the_unread_count_stops_where_the_badge_does() {
     assert_eq!(app::reminders::badge(counted).as_deref(), Some("99+"));
     // The head's own count is untouched.
     assert_eq!(ok(reminders::unread_count(&w.db, &w.head).await), 0);
+}
+
+/// As if the items had been written before the last run: the runs after it must find
+/// them on their anchor days, not as items written since.
+async fn items_written_before_the_last_run(w: &World) {
+    w.db.query("UPDATE reminder_plan:state SET at = time::now()")
+        .await
+        .and_then(|r| r.check())
+        .unwrap_or_else(|e| panic!("{e}"));
 }
