@@ -98,6 +98,35 @@ async fn two_schedulers_on_one_database_deliver_each_reminder_once() {
     assert_eq!(ok(reminders::inbox(&w.db, &w.head).await).len(), 1);
 }
 
+/// Four schedulers on four threads race through the same day: a write conflict between
+/// their transactions (reported on the COMMIT, the statements before it only "not
+/// executed") is retried, never returned as an error, and each reminder arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn schedulers_racing_on_threads_deliver_each_reminder_once() {
+    let w = world().await;
+    let now = at("2026-12-01");
+    let racers: Vec<_> = (0..4)
+        .map(|i| {
+            let db = w.db.clone();
+            tokio::spawn(async move { reminders::tick(&db, &format!("racer-{i}"), now).await })
+        })
+        .collect();
+    let mut delivered = 0;
+    for racer in racers {
+        let digests = ok(racer.await.expect("a scheduler panicked"));
+        delivered += digests.iter().map(|d| d.reminders.len()).sum::<usize>();
+    }
+    // A racer that lost every try leaves its work to the next run.
+    let after = ok(reminders::tick(&w.db, "late", now).await);
+    delivered += after.iter().map(|d| d.reminders.len()).sum::<usize>();
+    assert_eq!(
+        delivered, 2,
+        "T-30 to the unit head and the handler, once each"
+    );
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
+    assert_eq!(rules_of(&w, &w.handler).await, ["deadline_t30"]);
+}
+
 #[tokio::test]
 async fn a_crash_after_claiming_loses_nothing_and_sends_nothing_twice() {
     let w = world().await;
@@ -360,6 +389,33 @@ async fn a_run_out_of_time_leaves_the_days_left_to_the_next() {
     assert!(runs > 1, "one run did it all");
     // Head and contact, each item's T-30, as one run with time enough plans them.
     assert_eq!(t30_count(&w).await, 8);
+}
+
+/// A run whose planning took too long leaves its delivery to the next run, which only
+/// delivers: runs then take turns, and every reminder still arrives, once.
+#[tokio::test]
+async fn a_slow_plan_leaves_the_delivery_to_the_next_run() {
+    let w = world().await;
+    let now = at("2026-12-01");
+    // No time at all: every run that plans leaves its delivery.
+    let hurried = reminders::Pace {
+        deliver_after_plan_ms: 0,
+    };
+    let first = ok(reminders::tick_paced(&w.db, "a", now, None, hurried).await);
+    assert!(first.digests.is_empty(), "the planning run delivered");
+    assert!(first.more, "the next run was not asked for at once");
+    // T-30: the unit head and the handler, planned but not yet in their inboxes.
+    assert!(rules_of(&w, &w.head).await.is_empty());
+    let second = ok(reminders::tick_paced(&w.db, "a", now, None, hurried).await);
+    assert_eq!(second.digests.len(), 2, "the next run delivered");
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
+    assert_eq!(rules_of(&w, &w.handler).await, ["deadline_t30"]);
+    // And the runs after it deliver nothing twice.
+    for _ in 0..4 {
+        let again = ok(reminders::tick_paced(&w.db, "a", now, None, hurried).await);
+        assert!(again.digests.is_empty());
+    }
+    assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
 }
 
 /// One day can hold more items than a run reads (one deadline for a whole campaign): the
