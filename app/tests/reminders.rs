@@ -408,6 +408,10 @@ async fn a_slow_plan_leaves_the_delivery_to_the_next_run() {
     assert!(rules_of(&w, &w.head).await.is_empty());
     let second = ok(reminders::tick_paced(&w.db, "a", now, None, hurried).await);
     assert_eq!(second.digests.len(), 2, "the next run delivered");
+    assert!(
+        !second.more,
+        "nothing was left to plan or deliver, yet the next run was asked for at once"
+    );
     assert_eq!(rules_of(&w, &w.head).await, ["deadline_t30"]);
     assert_eq!(rules_of(&w, &w.handler).await, ["deadline_t30"]);
     // And the runs after it deliver nothing twice.

@@ -1333,9 +1333,13 @@ impl Pace {
     }
 }
 
-/// A delivery a run left to the next ([`Pace`]), for this process's database.
+/// A delivery a run left to the next ([`Pace`]), for this process's database, and
+/// whether that run's planning left work: 0 nothing owed, [`OWED`] a delivery,
+/// [`OWED_AND_MORE`] a delivery and more planning.
 #[derive(Default)]
-struct DeliveryOwed(std::sync::atomic::AtomicBool);
+struct DeliveryOwed(std::sync::atomic::AtomicU8);
+const OWED: u8 = 1;
+const OWED_AND_MORE: u8 = 2;
 
 /// [`tick`], with the app's public address for links in group messages, at the
 /// scheduler's [`Pace`].
@@ -1373,11 +1377,17 @@ async fn tick_once(
     pace: Pace,
 ) -> Result<Ran, AppError> {
     use std::sync::atomic::Ordering::SeqCst;
-    let owed = db.kept::<DeliveryOwed>("reminders::delivery_owed");
+    let kept = db.kept::<DeliveryOwed>("reminders::delivery_owed");
     let started = std::time::Instant::now();
-    // The run after one that left its delivery only delivers; it plans nothing.
-    let planned = if owed.0.swap(false, SeqCst) {
-        Planned { new: 0, more: true }
+    // The run after one that left its delivery only delivers; it plans nothing, and asks
+    // for the next run at once only if that planning left work or its batch is full. At
+    // the whole pace a run always plans.
+    let owed = kept.0.swap(0, SeqCst);
+    let planned = if owed != 0 && pace != Pace::whole() {
+        Planned {
+            new: 0,
+            more: owed == OWED_AND_MORE,
+        }
     } else {
         let rules: Vec<Rule> = ladder(db)
             .await?
@@ -1387,8 +1397,9 @@ async fn tick_once(
             .collect();
         let planned = plan(db, &rules, now).await?;
         let plan_ms = started.elapsed().as_millis();
-        if plan_ms > u128::from(pace.deliver_after_plan_ms) {
-            owed.0.store(true, SeqCst);
+        if started.elapsed() > std::time::Duration::from_millis(pace.deliver_after_plan_ms) {
+            kept.0
+                .store(if planned.more { OWED_AND_MORE } else { OWED }, SeqCst);
             tracing::debug!(
                 planned = planned.new,
                 plan_ms,
