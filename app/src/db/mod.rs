@@ -23,11 +23,12 @@ use surrealdb::{IndexedResults, Surreal};
 /// 24 GiB machine), which a province's ledger then fills; the app keeps what it counts
 /// in memory (the statistics' facts), so the cache only has to hold what is hot.
 pub const BLOCK_CACHE_BYTES: u64 = 256 << 20;
-/// While one memtable is written out the next fills, and writes wait only once two are
-/// queued: a process writing in bulk holds three. At 256 MiB each, the process that
-/// wrote the million-item benchmark's ledger needed 1.3–1.4 GiB (README, "Speed"); at
-/// 64 MiB (RocksDB's default) the three hold 192 MiB at most.
-pub const MEMTABLE_BYTES: u64 = 64 << 20;
+/// A transaction's writes go into one memtable, so its size is also the largest
+/// transaction: at 64 MiB the benchmark's one DELETE of a day's reminders (251,408
+/// keys, 25 MB) failed ("Memtable arena is full"), and the process that wrote the
+/// million-item ledger still peaked at 1,297 MiB by then (1,425 MiB at 256 MiB): its
+/// memory is mostly not in the memtables (README, "Speed", 2026-12-04).
+pub const MEMTABLE_BYTES: u64 = 256 << 20;
 /// SurrealKV's table blocks when embedded. Its default, 64 KiB, suits reading in key
 /// order; the ledger mostly reads records one at a time by id or through an index (an
 /// item is about 1 KiB), and each such read copies and checks a whole block that the
