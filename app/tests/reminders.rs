@@ -113,7 +113,9 @@ async fn schedulers_racing_on_threads_deliver_each_reminder_once() {
         .collect();
     let mut delivered = 0;
     for racer in racers {
-        let digests = ok(racer.await.expect("a scheduler panicked"));
+        let digests = ok(racer
+            .await
+            .unwrap_or_else(|e| panic!("a scheduler panicked: {e}")));
         delivered += digests.iter().map(|d| d.reminders.len()).sum::<usize>();
     }
     // A racer that lost every try leaves its work to the next run.
