@@ -341,12 +341,12 @@ pub async fn open_campaign(
         .bind(("unit_returns", c.unit_returns))
         .bind(("now", now))
         .await?;
-    let errors = response.take_errors();
-    if errors.values().any(|e| e.to_string().contains("stale")) {
-        return Err(AppError::WrongState);
-    }
-    if let Some(e) = errors.values().next() {
-        return Err(AppError::internal(format!("opening campaign: {e}")));
+    if let Some(text) = crate::db::errors_of(&mut response) {
+        return Err(if text.contains("stale") {
+            AppError::WrongState
+        } else {
+            AppError::internal(format!("opening campaign: {text}"))
+        });
     }
     Ok(())
 }
@@ -870,15 +870,9 @@ async fn write_once(
         q = q.bind((k, v));
     }
     let mut response = q.await?;
-    let errors = response.take_errors();
-    if errors.is_empty() {
+    let Some(text) = crate::db::errors_of(&mut response) else {
         return Ok(None);
-    }
-    let text = errors
-        .values()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join(" | ");
+    };
     if let Some(o) = receipt(db, client_id, target).await? {
         return Ok(Some(o));
     }
@@ -1215,12 +1209,12 @@ pub async fn resolve_conflict(
         .bind(("submit", row.submit))
         .bind(("now", now))
         .await?;
-    let errors = response.take_errors();
-    if errors.values().any(|e| e.to_string().contains("stale")) {
-        return Err(AppError::WrongState);
-    }
-    if let Some(e) = errors.values().next() {
-        return Err(AppError::internal(format!("resolving: {e}")));
+    if let Some(text) = crate::db::errors_of(&mut response) {
+        return Err(if text.contains("stale") {
+            AppError::WrongState
+        } else {
+            AppError::internal(format!("resolving: {text}"))
+        });
     }
     Ok(key_of(&r.id))
 }

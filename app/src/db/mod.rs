@@ -440,6 +440,21 @@ impl ReadsIn {
     }
 }
 
+/// Every error of a response, joined with " | ", or `None` when every statement ran.
+/// All of them, not the first: when a transaction fails, the statements before the
+/// failing one (a `THROW`, or the COMMIT that met a write conflict) say only that they
+/// were not executed, and the cause stands on its own statement.
+pub fn errors_of(response: &mut IndexedResults) -> Option<String> {
+    let errors = response.take_errors();
+    (!errors.is_empty()).then(|| {
+        errors
+            .values()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    })
+}
+
 /// A record id of `table` from the key a browser sent back.
 pub fn record(table: &str, key: &str) -> RecordId {
     RecordId::new(table, key.to_string())

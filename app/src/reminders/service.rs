@@ -39,15 +39,9 @@ fn check_transaction(
     mut response: surrealdb::IndexedResults,
     retry_on: &[&str],
 ) -> Result<surrealdb::IndexedResults, AppError> {
-    let errors = response.take_errors();
-    if errors.is_empty() {
+    let Some(text) = crate::db::errors_of(&mut response) else {
         return Ok(response);
-    }
-    let text = errors
-        .values()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join(" | ");
+    };
     let retry = ["Transaction conflict", "retry the transaction"]
         .iter()
         .chain(retry_on)

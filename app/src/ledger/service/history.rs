@@ -119,15 +119,9 @@ pub(crate) async fn commit_many(
             .bind(("ev_seq", seq))
             .bind(("ev_hash", prev_hash.clone()))
             .await?;
-        let errors = response.take_errors();
-        if errors.is_empty() {
+        let Some(text) = crate::db::errors_of(&mut response) else {
             return Ok(());
-        }
-        let text = errors
-            .values()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join(" | ");
+        };
         if text.contains("stale") {
             return Err(AppError::WrongState);
         }
