@@ -26,8 +26,8 @@ pub const BLOCK_CACHE_BYTES: u64 = 256 << 20;
 /// A transaction's writes go into one memtable, so its size is also the largest
 /// transaction: at 64 MiB the benchmark's one DELETE of a day's reminders (251,408
 /// keys, 25 MB) failed ("Memtable arena is full"), and the process that wrote the
-/// million-item ledger still peaked at 1,297 MiB by then (1,425 MiB at 256 MiB): its
-/// memory is mostly not in the memtables (README, "Speed", 2026-12-04).
+/// million-item ledger had still reached 1,297 MiB by then (1,480 MiB at the same point
+/// at 256 MiB): most of its memory is not in the memtables (README, "Speed", 2026-12-04).
 pub const MEMTABLE_BYTES: u64 = 256 << 20;
 /// SurrealKV's table blocks when embedded. Its default, 64 KiB, suits reading in key
 /// order; the ledger mostly reads records one at a time by id or through an index (an
