@@ -22,12 +22,16 @@ use surrealdb::types::{RecordId, SurrealValue};
 /// A write conflict with another instance (SurrealDB's optimistic transactions) becomes
 /// `WrongState`, which the scheduler retries; anything else is an internal error.
 pub(crate) fn db_err(e: surrealdb::Error) -> AppError {
-    let text = e.to_string();
-    if text.contains("Transaction conflict") || text.contains("retry the transaction") {
+    if is_conflict(&e.to_string()) {
         AppError::WrongState
     } else {
         AppError::from(e)
     }
+}
+
+/// Whether an error's text is SurrealDB's write conflict (retried, never reported).
+fn is_conflict(text: &str) -> bool {
+    text.contains("Transaction conflict") || text.contains("retry the transaction")
 }
 
 /// A response whose writes ran in one transaction, checked. When the commit failed, the
@@ -42,10 +46,7 @@ fn check_transaction(
     let Some(text) = crate::db::errors_of(&mut response) else {
         return Ok(response);
     };
-    let retry = ["Transaction conflict", "retry the transaction"]
-        .iter()
-        .chain(retry_on)
-        .any(|word| text.contains(word));
+    let retry = is_conflict(&text) || retry_on.iter().any(|word| text.contains(word));
     Err(if retry {
         AppError::WrongState
     } else {
@@ -1390,8 +1391,9 @@ async fn tick_once(
             .map(|r| r.rule)
             .collect();
         let planned = plan(db, &rules, now).await?;
-        let plan_ms = started.elapsed().as_millis();
-        if started.elapsed() > std::time::Duration::from_millis(pace.deliver_after_plan_ms) {
+        let took = started.elapsed();
+        if took > std::time::Duration::from_millis(pace.deliver_after_plan_ms) {
+            let plan_ms = took.as_millis();
             kept.0
                 .store(if planned.more { OWED_AND_MORE } else { OWED }, SeqCst);
             tracing::debug!(
