@@ -8,7 +8,9 @@ use tracing_subscriber::EnvFilter;
 /// mimalloc in place of the C library's allocator. A page's rendering is thousands of
 /// small allocations across the runtime's threads, and the glibc allocator took a
 /// quarter of the server's time rendering the sign-in page; it also held on to what
-/// SurrealKV's compaction had freed (README, "Speed").
+/// SurrealKV's compaction had freed (README, "Speed"). The feature `system-allocator`
+/// leaves it out, for heap profilers that watch the C library's (heaptrack).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
