@@ -29,6 +29,18 @@ use crate::error::{Error, Result};
 /// the last sweep. Internal constant — not exposed via `Options`.
 pub(crate) const GC_INTERVAL: u32 = 1024;
 
+/// Keys published since the last sweep that also call for one (patched in for
+/// Rectify), however few the commits: large transactions (a bulk load writes tens of thousands of keys a
+/// commit) would otherwise grow the map by millions of entries before `GC_INTERVAL`
+/// commits came. The threshold grows with the map (half its entries), so a sweep's
+/// O(N) walk is paid for by at least N/2 inserted keys.
+pub(crate) const GC_KEYS: u64 = 1 << 16;
+
+/// After a sweep, a map whose capacity is over `SHRINK_FACTOR` times its entries (and
+/// over `GC_KEYS` entries' worth) gives the rest back: `retain` keeps the capacity, and
+/// one burst of writes would otherwise hold its memory for the life of the process.
+const SHRINK_FACTOR: usize = 4;
+
 #[inline]
 fn fp(key: &[u8]) -> u64 {
 	xxh3_64(key)
@@ -56,6 +68,9 @@ struct OracleInner {
 	// where the watermark is pinned (e.g. one long reader holding GC back).
 	commits_since_gc: u32,
 
+	// Keys published since the last GC sweep (see `GC_KEYS`).
+	keys_since_gc: u64,
+
 	// Highest `oldest_active` observed at any GC body firing. Used by a
 	// debug-only monotonicity assert; the GC body asserts `oldest_active >=
 	// last_gc_oldest_active`. Catches caller-side regressions that pass a
@@ -80,6 +95,7 @@ impl CommitOracle {
 				recent_writes: HashMap::new(),
 				kept_since: 0,
 				commits_since_gc: 0,
+				keys_since_gc: 0,
 				#[cfg(debug_assertions)]
 				last_gc_oldest_active: 0,
 			}),
@@ -130,9 +146,12 @@ impl CommitOracle {
 		debug_assert!(count >= 1, "publish called with count=0");
 		let mut g = self.inner.lock();
 		let stamp = seq_num + count - 1;
+		let mut published = 0u64;
 		for k in keys {
 			g.recent_writes.insert(fp(k), stamp);
+			published += 1;
 		}
+		g.keys_since_gc = g.keys_since_gc.saturating_add(published);
 
 		// `saturating_add` so the counter doesn't overflow if the watermark
 		// stays pinned across billions of commits (theoretical edge case under
@@ -149,7 +168,8 @@ impl CommitOracle {
 		// (see `CommitPipeline::commit`), and both `active_txn_tracker.oldest`
 		// and `visible_seq_num` are monotonic. The debug-only assert below
 		// catches caller-side regressions.
-		if g.commits_since_gc >= GC_INTERVAL && oldest_active > g.kept_since {
+		let keys_due = g.keys_since_gc >= GC_KEYS.max(g.recent_writes.len() as u64 / 2);
+		if (g.commits_since_gc >= GC_INTERVAL || keys_due) && oldest_active > g.kept_since {
 			#[cfg(debug_assertions)]
 			{
 				debug_assert!(
@@ -161,8 +181,13 @@ impl CommitOracle {
 				g.last_gc_oldest_active = oldest_active;
 			}
 			g.commits_since_gc = 0;
+			g.keys_since_gc = 0;
 			g.kept_since = oldest_active;
 			g.recent_writes.retain(|_, v| *v >= oldest_active);
+			let kept = g.recent_writes.len();
+			if g.recent_writes.capacity() > SHRINK_FACTOR * kept.max(GC_KEYS as usize) {
+				g.recent_writes.shrink_to(2 * kept);
+			}
 		}
 	}
 
@@ -219,6 +244,7 @@ impl CommitOracle {
 		let mut g = self.inner.lock();
 		g.kept_since = max_seq;
 		g.commits_since_gc = 0;
+		g.keys_since_gc = 0;
 		g.recent_writes.clear();
 		// `oldest_active` can legitimately go backwards across a restore (the
 		// seq counter has been rewound). Reset the monotonicity baseline so
@@ -232,6 +258,11 @@ impl CommitOracle {
 	#[cfg(test)]
 	pub(crate) fn len(&self) -> usize {
 		self.inner.lock().recent_writes.len()
+	}
+
+	#[cfg(test)]
+	fn capacity(&self) -> usize {
+		self.inner.lock().recent_writes.capacity()
 	}
 
 	#[cfg(test)]
@@ -314,6 +345,49 @@ mod tests {
 		// GC did NOT fire — kept_since still 100 (the reset value), not 150.
 		assert_eq!(o.kept_since(), 100);
 		assert_eq!(o.len(), (GC_INTERVAL - 1) as usize);
+	}
+
+	#[test]
+	fn gc_runs_after_many_keys_in_few_commits() {
+		let o = CommitOracle::new();
+		let keys: Vec<Vec<u8>> = (0..GC_KEYS).map(|i| format!("bulk{i}").into_bytes()).collect();
+
+		// One large commit at watermark 0: enough keys, but nothing to prune yet.
+		o.publish(keys.iter().map(Vec::as_slice), 10, 1, 0);
+		assert_eq!(o.len() as u64, GC_KEYS);
+		assert_eq!(o.kept_since(), 0);
+
+		// The second commit, two commits in all (far below GC_INTERVAL), finds the
+		// watermark past the first: the sweep drops the first commit's keys and gives
+		// their memory back.
+		o.publish([key("next").as_slice()], 20, 1, 15);
+		assert_eq!(o.kept_since(), 15);
+		assert_eq!(o.len(), 1);
+		assert!(o.capacity() <= SHRINK_FACTOR * GC_KEYS as usize);
+
+		// The kept key still conflicts with a transaction that began before it.
+		assert!(matches!(
+			o.check([key("next").as_slice()], 16),
+			Err(Error::TransactionWriteConflict)
+		));
+		assert!(o.check([key("next").as_slice()], 20).is_ok());
+	}
+
+	#[test]
+	fn gc_by_keys_waits_for_half_the_map() {
+		// Keys published count toward a sweep only once they are half the map: a
+		// large map is not walked for every few keys.
+		let o = CommitOracle::new();
+		let keys: Vec<Vec<u8>> =
+			(0..4 * GC_KEYS).map(|i| format!("pinned{i}").into_bytes()).collect();
+		// A reader pins the watermark at 5 while four times GC_KEYS keys land.
+		o.publish(keys.iter().map(Vec::as_slice), 10, 1, 5);
+		assert_eq!(o.kept_since(), 5, "swept at watermark 5, all kept");
+		let more: Vec<Vec<u8>> = (0..GC_KEYS).map(|i| format!("more{i}").into_bytes()).collect();
+		// GC_KEYS more keys with the watermark advanced: under half the map, no sweep.
+		o.publish(more.iter().map(Vec::as_slice), 20, 1, 15);
+		assert_eq!(o.kept_since(), 5);
+		assert_eq!(o.len() as u64, 5 * GC_KEYS);
 	}
 
 	#[test]

@@ -122,7 +122,7 @@ impl Compactor {
 		// Keep tables alive while iterators borrow from them
 		let iterators: Vec<BoxedLSMIterator<'_>> = to_merge
 			.iter()
-			.filter_map(|table| table.iter(None).ok())
+			.filter_map(|table| table.iter_for_compaction().ok())
 			.map(|iter| Box::new(iter) as BoxedLSMIterator<'_>)
 			.collect();
 
