@@ -23,12 +23,15 @@ use surrealdb::{IndexedResults, Surreal};
 /// 24 GiB machine), which a province's ledger then fills; the app keeps what it counts
 /// in memory (the statistics' facts), so the cache only has to hold what is hot.
 pub const BLOCK_CACHE_BYTES: u64 = 256 << 20;
-/// A transaction's writes go into one memtable, so its size is also the largest
-/// transaction: at 64 MiB the benchmark's one DELETE of a day's reminders (251,408
-/// keys, 25 MB) failed ("Memtable arena is full"), and the process that wrote the
-/// million-item ledger had still reached 1,297 MiB by then (1,480 MiB at the same point
-/// at 256 MiB): most of its memory is not in the memtables (README, "Speed", 2026-12-04).
-pub const MEMTABLE_BYTES: u64 = 256 << 20;
+/// A transaction's writes go into one memtable, so its size also bounds the largest
+/// transaction: SurrealKV reserves up to 199 bytes an entry besides its key and value, so
+/// 128 MiB holds about 400,000 small writes (the benchmark's one DELETE of a day's
+/// reminders, 251,408 keys, takes about 90 MiB of it; an import of 5,000 rows about a
+/// quarter of it); at 64 MiB that DELETE failed ("Memtable arena is full"). A full
+/// memtable is written out while the next fills (writes wait once two are waiting): at
+/// 256 MiB they were the largest part of the memory of the process that wrote the
+/// million-item ledger (README, "Speed", 2026-12-05).
+pub const MEMTABLE_BYTES: u64 = 128 << 20;
 /// SurrealKV's table blocks when embedded. Its default, 64 KiB, suits reading in key
 /// order; the ledger mostly reads records one at a time by id or through an index (an
 /// item is about 1 KiB), and each such read copies and checks a whole block that the
