@@ -21,12 +21,14 @@ use surrealdb::{IndexedResults, Surreal};
 /// SurrealKV's block cache and memtable when embedded. Left to itself SurrealKV sizes
 /// them from the machine's memory (half of it for the cache, 1 GiB of memtable on a
 /// 24 GiB machine), which a province's ledger then fills; the app keeps what it counts
-/// in memory (the statistics' facts), so the cache only has to hold what is hot.
-pub const BLOCK_CACHE_BYTES: u64 = 256 << 20;
+/// in memory (the statistics' facts), so the cache only has to hold what is hot. 192 MiB
+/// since 2026-12-05 (256 before): the process that wrote the million-item ledger peaked
+/// at 1,028 MiB with 256 (README, "Speed").
+pub const BLOCK_CACHE_BYTES: u64 = 192 << 20;
 /// A transaction's writes go into one memtable, so its size also bounds the largest
 /// transaction: SurrealKV reserves up to 199 bytes an entry besides its key and value, so
-/// 128 MiB holds about 400,000 small writes (the benchmark's one DELETE of a day's
-/// reminders, 251,408 keys, takes about 90 MiB of it; an import of 5,000 rows about a
+/// 128 MiB holds about 400,000 small writes (a DELETE of a day's reminders at a million
+/// items, 251,408 keys, takes about 90 MiB of it; an import of 5,000 rows about a
 /// quarter of it); at 64 MiB that DELETE failed ("Memtable arena is full"). A full
 /// memtable is written out while the next fills (writes wait once two are waiting): at
 /// 256 MiB they were the largest part of the memory of the process that wrote the

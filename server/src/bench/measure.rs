@@ -416,7 +416,10 @@ pub async fn in_process(
              DELETE reminder WHERE day = $tomorrow;",
         )
         .bind(("today", format_date(app::ledger::calendar::today(now))))
-        .bind(("tomorrow", format_date(app::ledger::calendar::today(tomorrow))))
+        .bind((
+            "tomorrow",
+            format_date(app::ledger::calendar::today(tomorrow)),
+        ))
         .await?
         .check()?;
         let new_day = ticks_until_done(db, tomorrow).await?;
@@ -437,7 +440,7 @@ pub async fn in_process(
 
     if parts.wants("export") {
         eprintln!("measuring the Excel export");
-        // Twice: the first run also fills SurrealKV's block cache (bounded, 256 MiB) with
+        // Twice: the first run also fills SurrealKV's block cache (bounded, 192 MiB) with
         // the items it reads; the second shows what the export itself holds.
         for run in ["first", "second"] {
             let Some(export) = export_once(db, &me, now, scratch).await? else {

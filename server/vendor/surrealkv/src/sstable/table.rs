@@ -1079,7 +1079,9 @@ impl Table {
 		}
 	}
 
-	/// Creates an iterator over the table with optional range bounds.
+	/// Creates an iterator over the table with optional range bounds. Only tests use it
+	/// since compactions read through `iter_for_compaction` (patched in for Rectify).
+	#[cfg(test)]
 	pub(crate) fn iter(&self, range: Option<InternalKeyRange>) -> Result<TableIterator<'_>> {
 		let range = range.unwrap_or((Bound::Unbounded, Bound::Unbounded));
 		TableIterator::new(self, range)
