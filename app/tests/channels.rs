@@ -630,7 +630,13 @@ async fn group_robots_and_the_sms_gateway_receive_the_documented_messages() {
         .unwrap_or_else(|e| panic!("{e}"));
     let out = outbound(&w.db).await;
     let now = at("2026-12-24");
-    ok(reminders::tick_with(&w.db, "a", now, out.public_url.as_deref()).await);
+    // As the scheduler does: runs follow at once while one leaves work (a slow machine's
+    // run leaves its delivery to the next one).
+    for _ in 0..20 {
+        if !ok(reminders::tick_with(&w.db, "a", now, out.public_url.as_deref()).await).more {
+            break;
+        }
+    }
     let report = ok(dispatch::dispatch(&w.db, &out, "a", now).await);
     assert_eq!((report.sent, report.failed), (3, 1), "{report:?}");
     let number = number_of(&w, &w.item).await;
