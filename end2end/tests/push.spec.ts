@@ -19,6 +19,16 @@ test('a push shows a notification and a tap on it opens the item', async ({ page
       if (ours) resolve(ours.registrationId);
     });
   });
+  // Chromium drops a notification that getNotifications() asks about while it is still
+  // being displayed (it keeps only those displayed), so the first look waits for
+  // DevTools to report it displayed.
+  const displayed = new Promise<void>((resolve) => {
+    cdp.on('BackgroundService.backgroundServiceEventReceived', ({ backgroundServiceEvent: e }) => {
+      if (e.service === 'notifications' && e.eventName === 'Notification displayed') resolve();
+    });
+  });
+  await cdp.send('BackgroundService.startObserving', { service: 'notifications' });
+  await cdp.send('BackgroundService.setRecording', { shouldRecord: true, service: 'notifications' });
   await cdp.send('ServiceWorker.enable');
   await page.evaluate(() => navigator.serviceWorker.ready);
   const registrationId = await registration;
@@ -28,6 +38,7 @@ test('a push shows a notification and a tap on it opens the item', async ({ page
     data: JSON.stringify({ title: '整改通 · 1 项提醒', body: '距整改期限还有 7 天', url: itemPath, tag: 'rectify-reminders' }),
   });
 
+  await displayed;
   await expect
     .poll(() => page.evaluate(async () => {
       const shown = await (await navigator.serviceWorker.ready).getNotifications();
