@@ -11,6 +11,7 @@
 use crate::AppState;
 use app::AppError;
 use app::auth::{Role, SessionUser};
+use app::error::{Field, Problem};
 use app::security::service::NewSecurityEvent;
 use app::security::{SecurityKind, endpoint, form_detail};
 use axum::body::{Body, Bytes};
@@ -233,6 +234,37 @@ fn refusal(headers: &HeaderMap, error: &AppError) -> Response {
         .into_response()
 }
 
+/// A signed-out caller of a form or upload: a browser to the sign-in page, a script 401.
+fn signed_out(headers: &HeaderMap) -> Response {
+    if accepts_html(headers) {
+        return Redirect::to("/login").into_response();
+    }
+    refusal(headers, &AppError::NotSignedIn)
+}
+
+/// The length a request's body says it has.
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// A body declared longer than its route takes: a browser goes back to the form, which
+/// names the limit; a script gets 413.
+fn too_large(headers: &HeaderMap, limit: usize) -> Response {
+    if accepts_html(headers) {
+        let max_mb = u32::try_from(limit / (1024 * 1024))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        return refusal(
+            headers,
+            &AppError::invalid(Field::Files, Problem::FileTooLarge { max_mb }),
+        );
+    }
+    StatusCode::PAYLOAD_TOO_LARGE.into_response()
+}
+
 /// What the log needs to know of the request, taken before it is handed on.
 struct Seen {
     method: Method,
@@ -327,13 +359,23 @@ pub async fn guard(
         .await;
         return refusal(req.headers(), &AppError::Forbidden);
     }
+    // A plain form or upload: who is calling, and how long the body says it is, before
+    // any of it is read.
+    if let (true, Some(limit)) = (changing, crate::body_limit(&path)) {
+        if seen.user.is_none() {
+            return signed_out(req.headers());
+        }
+        if declared_length(req.headers()).is_some_and(|n| n > limit) {
+            return too_large(req.headers(), limit);
+        }
+    }
     let address = seen.ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Instant::now();
     let limited = if path == "/api/sign_in" {
         with(&state.limits.sign_in_failures, |w| {
             w.exceeded(&address, now)
         }) || !with(&state.limits.sign_in_attempts, |w| w.allow(&address, now))
-    } else if changing && is_upload(&path) {
+    } else if changing && crate::body_limit(&path).is_some() {
         let key = seen.user.as_ref().map_or(address.clone(), |u| u.id.clone());
         !with(&state.limits.uploads, |w| w.allow(&key, now))
     } else {

@@ -11,6 +11,8 @@ use leptos::prelude::LeptosOptions;
 use server::{AppState, router};
 use tower::ServiceExt;
 
+mod hostile;
+
 struct TestApp {
     router: Router,
     db: Db,
