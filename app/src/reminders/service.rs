@@ -1302,6 +1302,9 @@ pub struct Pace {
     /// take turns and both go forward). A database slowed down (writing out and merging
     /// a bulk write) then makes two short runs, not one long one.
     pub deliver_after_plan_ms: u64,
+    /// How long a run's planning goes on finding anchor days' items
+    /// ([`Batches::anchored_ms`]).
+    pub anchored_ms: u64,
 }
 
 /// A run's planning that took longer than this leaves delivering to the next run
@@ -1315,15 +1318,18 @@ impl Default for Pace {
     fn default() -> Self {
         Pace {
             deliver_after_plan_ms: DELIVER_AFTER_PLAN_MS,
+            anchored_ms: PLAN_ANCHORED_MS,
         }
     }
 }
 
 impl Pace {
-    /// Plan, claim and deliver in every run, however long it takes ([`tick`]).
+    /// Plan, claim and deliver in every run, however long it takes ([`tick`]): what a
+    /// run does then depends on the data alone, never on how fast the machine is.
     pub fn whole() -> Self {
         Pace {
             deliver_after_plan_ms: u64::MAX,
+            anchored_ms: u64::MAX,
         }
     }
 }
@@ -1390,7 +1396,11 @@ async fn tick_once(
             .filter(|r| r.enabled)
             .map(|r| r.rule)
             .collect();
-        let planned = plan(db, &rules, now).await?;
+        let batches = Batches {
+            anchored_ms: pace.anchored_ms,
+            ..Batches::default()
+        };
+        let planned = plan_at_most(db, &rules, now, batches).await?;
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(pace.deliver_after_plan_ms) {
             let plan_ms = took.as_millis();
