@@ -17,6 +17,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Where evidence files are kept (named by their sha256).
     pub files_dir: std::path::PathBuf,
+    /// Where devices' pushes may be sent.
+    pub push_services: crate::reminders::push_services::PushServices,
 }
 
 pub fn db() -> Result<Db, AppError> {
@@ -28,6 +30,7 @@ pub fn settings() -> Settings {
         demo: false,
         secure_cookies: false,
         files_dir: std::path::PathBuf::from("data/files"),
+        push_services: Default::default(),
     })
 }
 

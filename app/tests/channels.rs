@@ -17,6 +17,7 @@ use app::ledger::service as ledger;
 use app::reminders::ChannelForm;
 use app::reminders::dispatch::{self, Outbound};
 use app::reminders::push::{b64, unb64};
+use app::reminders::push_services::PushServices;
 use app::reminders::service as reminders;
 use axum::extract::{Request, State};
 use chrono::{DateTime, Duration, Utc};
@@ -196,22 +197,30 @@ impl Phone {
 
 // ---- Helpers -------------------------------------------------------------------------
 
+/// The push service of these tests is plain http on loopback.
+fn test_services() -> PushServices {
+    PushServices::and_loopback()
+}
+
 async fn outbound(db: &Db) -> Outbound {
-    let mut out = ok(Outbound::new(
+    outbound_to(db, test_services()).await
+}
+
+async fn outbound_to(db: &Db, services: PushServices) -> Outbound {
+    ok(Outbound::new(
         db,
         "mailto:office@example.invalid",
         Some("http://zgt.test".into()),
+        services,
     )
-    .await);
-    // The push service of these tests is plain http on loopback.
-    out.allow_plain_http_push = true;
-    out
+    .await)
 }
 
 async fn subscribe(w: &World, who: &app::auth::SessionUser, url: &str, phone: &Phone) {
     ok(dispatch::save_subscription(
         &w.db,
         who,
+        &test_services(),
         url,
         &phone.p256dh(),
         &b64(&phone.auth),
@@ -339,9 +348,14 @@ async fn a_gone_device_is_forgotten_and_a_busy_push_service_is_retried_later() {
         .find(|d| d.state == "sent")
         .unwrap_or_else(|| panic!("{log:?}"));
     assert_eq!(new.attempts, 2);
+    assert!(log.iter().any(|d| d.state == "gone"), "{log:?}");
+    // The service's answer is the administrator's to read.
+    let admin = user(&w.db, "admin", "administrator", "", "").await;
+    let log = ok(dispatch::recent_deliveries(&w.db, &admin).await);
     assert!(
         log.iter()
-            .any(|d| d.state == "gone" && d.detail.contains("410"))
+            .any(|d| d.state == "gone" && d.detail.contains("410")),
+        "{log:?}"
     );
 }
 
@@ -473,6 +487,7 @@ async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() 
     bad(dispatch::save_subscription(
         &w.db,
         &w.head,
+        &test_services(),
         "not a url",
         &phone.p256dh(),
         &b64(&phone.auth),
@@ -484,6 +499,7 @@ async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() 
     bad(dispatch::save_subscription(
         &w.db,
         &w.head,
+        &test_services(),
         "http://10.0.0.8/push",
         &phone.p256dh(),
         &b64(&phone.auth),
@@ -494,6 +510,7 @@ async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() 
     bad(dispatch::save_subscription(
         &w.db,
         &w.head,
+        &test_services(),
         "http://127.0.0.1:9/p",
         "AAAA",
         &b64(&phone.auth),
@@ -504,6 +521,7 @@ async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() 
     bad(dispatch::save_subscription(
         &w.db,
         &w.head,
+        &test_services(),
         "http://127.0.0.1:9/p",
         &phone.p256dh(),
         "short",
@@ -525,6 +543,206 @@ async fn a_subscription_must_be_a_real_one_and_is_forgotten_only_by_its_owner() 
         dispatch::queue_test_push(&w.db, &w.head, now).await,
         Err(AppError::Validation { .. })
     ));
+}
+
+/// A subscription as an earlier version (or a hand in the database) stored it, without
+/// the checks of `save_subscription`.
+async fn stored_subscription(w: &World, who: &app::auth::SessionUser, endpoint: &str) {
+    let phone = Phone::new();
+    w.db.query(
+        "CREATE push_subscription SET user = $me, endpoint = $endpoint, p256dh = $p256dh,
+            auth = $auth_secret, device = 'old', created_at = time::now()",
+    )
+    .bind(("me", record("user", &who.id)))
+    .bind(("endpoint", endpoint.to_string()))
+    .bind(("p256dh", phone.p256dh()))
+    .bind(("auth_secret", b64(&phone.auth)))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .check()
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn pushes_go_only_to_the_browsers_push_services_at_public_addresses() {
+    let w = world().await;
+    let phone = Phone::new();
+    let now = at("2026-12-01");
+    let save = |services: PushServices, endpoint: &'static str| {
+        let (db, head, p256dh, auth) = (
+            w.db.clone(),
+            w.head.clone(),
+            phone.p256dh(),
+            b64(&phone.auth),
+        );
+        async move {
+            dispatch::save_subscription(&db, &head, &services, endpoint, &p256dh, &auth, "", now)
+                .await
+        }
+    };
+    // Any https address a user hands in is refused: the office network, the cloud's
+    // metadata service, a host of the caller's choosing, this machine without the
+    // tests' switch.
+    for endpoint in [
+        "https://10.0.0.8/push",
+        "https://169.254.169.254/latest/meta-data",
+        "https://push.attacker.example/x",
+        "https://fcm.googleapis.com.attacker.example/x",
+        "http://127.0.0.1:9/push",
+    ] {
+        let r = save(PushServices::default(), endpoint).await;
+        assert!(
+            matches!(r, Err(AppError::Validation { .. })),
+            "{endpoint}: {r:?}"
+        );
+    }
+    ok(save(
+        PushServices::default(),
+        "https://fcm.googleapis.com/fcm/send/abc",
+    )
+    .await);
+    ok(save(
+        PushServices::with(&["push.gov.example".into()]),
+        "https://a.push.gov.example/x",
+    )
+    .await);
+    assert_eq!(ok(dispatch::device_count(&w.db, &w.head).await), 2);
+
+    // Sending checks again: a subscription stored before these rules is not posted to,
+    // and a listed name that resolves to this machine connects nowhere.
+    let w = world().await;
+    let (base, ep) = endpoint().await;
+    let port = base.rsplit(':').next().unwrap_or_default().to_string();
+    stored_subscription(&w, &w.head, &format!("{base}/push/inside")).await;
+    stored_subscription(
+        &w,
+        &w.handler,
+        &format!("https://localhost:{port}/push/named"),
+    )
+    .await;
+    let out = outbound_to(&w.db, PushServices::with(&["localhost".into()])).await;
+    let now = at("2026-12-24");
+    ok(reminders::tick(&w.db, "a", now).await);
+    let report = ok(dispatch::dispatch(&w.db, &out, "a", now).await);
+    assert_eq!(report.sent, 0, "{report:?}");
+    assert_eq!(report.failed + report.retried, 2, "{report:?}");
+    assert!(ep.received("/push").is_empty());
+}
+
+/// An address that takes connections and never answers.
+async fn black_hole(ip: &str) -> String {
+    let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn dead_endpoints_cost_their_own_messages_only() {
+    let w = world().await;
+    let (base, ep) = endpoint().await;
+    let dead = black_hole("127.0.0.2").await;
+    // One person hands in more devices than anyone has, all on a service that never
+    // answers; they keep the last ten.
+    for n in 0..(dispatch::DEVICES_PER_USER + 5) {
+        subscribe(
+            &w,
+            &w.handler,
+            &format!("{dead}/push/dead-{n}"),
+            &Phone::new(),
+        )
+        .await;
+    }
+    assert_eq!(
+        ok(dispatch::device_count(&w.db, &w.handler).await),
+        dispatch::DEVICES_PER_USER as i64
+    );
+    let phone = Phone::new();
+    subscribe(&w, &w.head, &format!("{base}/push/head"), &phone).await;
+    let timeout = std::time::Duration::from_secs(1);
+    let out = ok(outbound(&w.db).await.with_timeout(timeout));
+    let now = at("2026-12-24");
+    ok(reminders::tick(&w.db, "a", now).await);
+    let started = std::time::Instant::now();
+    let report = ok(dispatch::dispatch(&w.db, &out, "a", now).await);
+    let took = started.elapsed();
+    // The head's push went out in the same run; the dead devices wait for a retry.
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(report.retried, dispatch::DEVICES_PER_USER, "{report:?}");
+    assert_eq!(ep.received("/push/head").len(), 1);
+    // Sent one after the other, ten dead devices would have held the run ten timeouts;
+    // their service is given at most one turn of requests.
+    assert!(
+        took < timeout * (dispatch::DEVICES_PER_USER as u32) / 2,
+        "the run took {took:?}"
+    );
+    // The inbox never waits for any channel.
+    assert_eq!(ok(reminders::unread_count(&w.db, &w.head).await), 1);
+    assert_eq!(ok(reminders::unread_count(&w.db, &w.handler).await), 1);
+}
+
+#[tokio::test]
+async fn the_delivery_log_keeps_no_address_and_shows_details_to_the_administrator_only() {
+    let w = world().await;
+    let admin = user(&w.db, "admin", "administrator", "", "").await;
+    let (base, ep) = endpoint().await;
+    // A robot whose address takes no connection: the error must not carry its key.
+    channel(
+        &w.db,
+        &admin,
+        "wecom",
+        "断线群",
+        "http://127.0.0.1:1/cgi-bin/webhook/send?key=SECRETKEY".into(),
+        "",
+        String::new(),
+    )
+    .await;
+    subscribe(&w, &w.head, &format!("{base}/push/refuses"), &Phone::new()).await;
+    ep.reply("/push/refuses", 400, "internal page: db password hunter2");
+    let out = outbound(&w.db).await;
+    let now = at("2026-12-24");
+    ok(reminders::tick(&w.db, "a", now).await);
+    ok(dispatch::dispatch(&w.db, &out, "a", now).await);
+    let stored: Vec<String> =
+        w.db.query("SELECT VALUE log.detail FROM delivery")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .take::<Vec<Vec<String>>>(0)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .concat();
+    assert!(!stored.is_empty());
+    for detail in &stored {
+        assert!(
+            !detail.contains("SECRETKEY") && !detail.contains("127.0.0.1"),
+            "{detail}"
+        );
+    }
+    let log = ok(dispatch::recent_deliveries(&w.db, &admin).await);
+    assert!(
+        log.iter()
+            .any(|d| d.kind == "wecom" && d.detail.contains("no connection")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|d| d.kind == "push" && d.detail.contains("HTTP 400")),
+        "{log:?}"
+    );
+    // The unit sees what became of each message, not what the services answered.
+    let seen = ok(ledger::get_item(&w.db, &w.head, &w.item, now).await).deliveries;
+    assert!(
+        seen.iter().any(|d| d.kind == "push" && d.state == "failed"),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|d| d.kind == "wecom"), "{seen:?}");
+    assert!(seen.iter().all(|d| d.detail.is_empty()), "{seen:?}");
 }
 
 // ---- WeChat Work, DingTalk, SMS ------------------------------------------------------

@@ -101,12 +101,26 @@ pub struct Options {
     /// WeChat Work and DingTalk messages. Without it those messages carry no links.
     #[arg(long, env = "RECTIFY_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Push services beyond the browsers' own (FCM, Mozilla, Apple, Windows) that
+    /// devices' pushes may go to, e.g. one inside the government network: host names,
+    /// comma-separated; each covers the domains under it.
+    #[arg(
+        long = "push-service",
+        env = "RECTIFY_PUSH_SERVICES",
+        value_delimiter = ','
+    )]
+    pub push_service: Vec<String>,
     /// Mark cookies Secure even without X-Forwarded-Proto: https (behind a TLS proxy).
     #[arg(long, env = "RECTIFY_SECURE_COOKIES")]
     pub secure_cookies: bool,
 }
 
 impl Options {
+    /// Where devices' pushes may be sent.
+    pub fn push_services(&self) -> app::reminders::push_services::PushServices {
+        app::reminders::push_services::PushServices::with(&self.push_service)
+    }
+
     /// The evidence directory, made absolute and created.
     pub fn files_dir(&self) -> std::io::Result<std::path::PathBuf> {
         let dir = match &self.files {

@@ -235,6 +235,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
             demo: options.demo,
             secure_cookies: options.secure_cookies,
             files_dir: options.files_dir()?,
+            push_services: options.push_services(),
         },
         leptos_options,
         limits: Default::default(),
@@ -249,6 +250,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         &state.db,
         &options.push_contact,
         options.public_url.clone(),
+        options.push_services(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("push identity: {e}"))?;

@@ -836,6 +836,7 @@ async fn spawn() -> (Matrix, Objects) {
             demo: true,
             secure_cookies: false,
             files_dir: files,
+            push_services: Default::default(),
         },
         leptos_options: LeptosOptions::builder().output_name("rectify").build(),
         limits: Default::default(),

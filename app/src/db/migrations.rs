@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the reminder planner reads a bulk write in batches",
         sql: include_str!("migrations/0012_reminder_written_cursor.surql"),
     },
+    Migration {
+        version: 13,
+        name: "a person's devices kept to the ones seen last",
+        sql: include_str!("migrations/0013_push_devices.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -84,6 +84,7 @@ pub async fn save_push_subscription(
     super::dispatch::save_subscription(
         &crate::web::db()?,
         &user,
+        &crate::web::settings().push_services,
         &endpoint,
         &p256dh,
         &auth,

@@ -8,6 +8,7 @@
 
 use super::messages::{self, Line};
 use super::push::{self, VapidKeys};
+use super::push_services::{PushResolver, PushServices};
 use super::{ChannelEntry, DeliveryEntry, Figures, ReminderSettings};
 use crate::AppError;
 use crate::auth::{Role, SessionUser};
@@ -37,17 +38,33 @@ pub fn backoff(attempts: i64) -> Duration {
     }
 }
 
-/// What sending needs: an HTTP client (rustls), the VAPID identity, the contact named in
-/// VAPID tokens, and the public address of the app for links in group messages.
+/// How long one request may take before it counts as no answer.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How many messages a run sends at once, and at most to one host: a push service or
+/// robot that does not answer holds only its own share, never the whole run.
+pub const SEND_AT_ONCE: usize = 32;
+pub const SEND_AT_ONCE_PER_HOST: usize = 4;
+/// How long a run starts new sends; what it has not started by then it leaves, untried,
+/// to the next run. With [`SEND_TIMEOUT`] this keeps a run well inside its lease.
+pub const SEND_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+/// How many devices receive one person's pushes; a new one beyond replaces the one
+/// not seen longest.
+pub const DEVICES_PER_USER: usize = 10;
+
+/// What sending needs: HTTP clients (rustls), the VAPID identity, the contact named in
+/// VAPID tokens, the public address of the app for links in group messages, and where
+/// pushes may go.
 #[derive(Clone)]
 pub struct Outbound {
+    /// For robots and the SMS gateway: addresses the administrator configured.
     pub client: reqwest::Client,
+    /// For push endpoints, which users hand in: public addresses only
+    /// ([`PushResolver`]), no proxy, no redirects.
+    pub push_client: reqwest::Client,
     pub vapid: VapidKeys,
     pub subject: String,
     pub public_url: Option<String>,
-    /// Push to `http://` endpoints on this machine (tests with a local push service);
-    /// real push services are always `https://`.
-    pub allow_plain_http_push: bool,
+    pub push_services: PushServices,
 }
 
 impl Outbound {
@@ -55,20 +72,48 @@ impl Outbound {
         db: &Db,
         subject: &str,
         public_url: Option<String>,
+        push_services: PushServices,
     ) -> Result<Outbound, AppError> {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(15))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(AppError::internal)?;
+        let (client, push_client) = clients(&push_services, SEND_TIMEOUT)?;
         Ok(Outbound {
             client,
+            push_client,
             vapid: vapid_keys(db).await?,
             subject: subject.to_string(),
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
-            allow_plain_http_push: false,
+            push_services,
         })
     }
+
+    /// The same, each request given at most `timeout` (tests of endpoints that never
+    /// answer).
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Result<Outbound, AppError> {
+        let (client, push_client) = clients(&self.push_services, timeout)?;
+        Ok(Outbound {
+            client,
+            push_client,
+            ..self
+        })
+    }
+}
+
+fn clients(
+    services: &PushServices,
+    timeout: std::time::Duration,
+) -> Result<(reqwest::Client, reqwest::Client), AppError> {
+    let base = || {
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(std::time::Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+    };
+    let client = base().build().map_err(AppError::internal)?;
+    let push_client = base()
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(PushResolver(services.clone())))
+        .build()
+        .map_err(AppError::internal)?;
+    Ok((client, push_client))
 }
 
 /// The VAPID key pair, made and stored on first use (two instances at once keep one).
@@ -441,6 +486,9 @@ pub enum Outcome {
     Gone(String),
     /// Worth trying again later (429, 5xx, the network).
     Retry(String),
+    /// The service did not answer (no connection, or none in time): worth trying again
+    /// later, and not worth trying its other messages in this run.
+    NoAnswer(String),
     /// Refused for good (other 4xx, the robot's error code).
     Failed(String),
 }
@@ -490,13 +538,20 @@ pub async fn dispatch(
     }
     let settings = reminder_settings(db).await?;
     let mut report = Dispatched::default();
-    for d in claimed {
-        let outcome = send(out, &d, Utc::now()).await;
+    let mut sending = send_all(out, claimed);
+    while let Some(done) = sending.join_next().await {
+        let (d, outcome) = done.map_err(AppError::internal)?;
+        let Some(outcome) = outcome else {
+            give_back(db, worker, &d).await?;
+            continue;
+        };
         match &outcome {
             Outcome::Sent(_) => report.sent += 1,
             Outcome::Gone(_) => report.gone += 1,
-            Outcome::Retry(_) if d.attempts + 1 < MAX_ATTEMPTS => report.retried += 1,
-            Outcome::Retry(_) | Outcome::Failed(_) => report.failed += 1,
+            Outcome::Retry(_) | Outcome::NoAnswer(_) if d.attempts + 1 < MAX_ATTEMPTS => {
+                report.retried += 1
+            }
+            Outcome::Retry(_) | Outcome::NoAnswer(_) | Outcome::Failed(_) => report.failed += 1,
         }
         if !matches!(outcome, Outcome::Sent(_)) {
             tracing::warn!(delivery = %key_of(&d.id), kind = %d.kind, ?outcome, "delivery not sent");
@@ -504,6 +559,86 @@ pub async fn dispatch(
         record_outcome(db, worker, &d, outcome, now, &settings).await?;
     }
     Ok(report)
+}
+
+/// The host (and port) a delivery goes to, for sending at most
+/// [`SEND_AT_ONCE_PER_HOST`] to it.
+fn host_of(d: &Due) -> String {
+    let address = if d.kind == "push" {
+        &d.endpoint
+    } else {
+        &d.url
+    };
+    address
+        .as_deref()
+        .and_then(|a| reqwest::Url::parse(a).ok())
+        .map(|u| {
+            let host = u.host_str().unwrap_or_default().to_string();
+            format!("{host}:{}", u.port_or_known_default().unwrap_or(0))
+        })
+        .unwrap_or_default()
+}
+
+/// Send the claimed deliveries in parallel, [`SEND_AT_ONCE`] at a time and
+/// [`SEND_AT_ONCE_PER_HOST`] to one host. Once a host has not answered, its other
+/// messages of the run are not tried (a retry later, like the one that failed); what is
+/// not started within [`SEND_WITHIN`] comes back without an outcome, untried.
+fn send_all(out: &Outbound, claimed: Vec<Due>) -> tokio::task::JoinSet<(Due, Option<Outcome>)> {
+    use std::collections::{HashMap, HashSet};
+    use std::sync::{Arc, Mutex};
+    use tokio::sync::Semaphore;
+    let deadline = tokio::time::Instant::now() + SEND_WITHIN;
+    let at_once = Arc::new(Semaphore::new(SEND_AT_ONCE));
+    let silent: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for d in claimed {
+        let host = host_of(&d);
+        let host_gate = per_host
+            .entry(host.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(SEND_AT_ONCE_PER_HOST)))
+            .clone();
+        let (at_once, silent, out) = (at_once.clone(), silent.clone(), out.clone());
+        tasks.spawn(async move {
+            let gates = tokio::time::timeout_at(deadline, async {
+                let host_turn = host_gate.acquire_owned().await;
+                let turn = at_once.acquire_owned().await;
+                (host_turn, turn)
+            })
+            .await;
+            let Ok(_turns) = gates else {
+                return (d, None);
+            };
+            let is_silent = |s: &Mutex<HashSet<String>>| {
+                s.lock().unwrap_or_else(|e| e.into_inner()).contains(&host)
+            };
+            if is_silent(&silent) {
+                let outcome = Outcome::NoAnswer("not tried: its service did not answer".into());
+                return (d, Some(outcome));
+            }
+            let outcome = send(&out, &d, Utc::now()).await;
+            if matches!(outcome, Outcome::NoAnswer(_)) {
+                silent
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(host);
+            }
+            (d, Some(outcome))
+        });
+    }
+    tasks
+}
+
+/// Give a claimed delivery back untried: the next run sends it.
+async fn give_back(db: &Db, worker: &str, d: &Due) -> Result<(), AppError> {
+    db.query("UPDATE $id SET lease_owner = NONE, lease_until = NONE WHERE lease_owner = $worker;")
+        .bind(("id", d.id.clone()))
+        .bind(("worker", worker.to_string()))
+        .await
+        .map_err(db_err)?
+        .check()
+        .map_err(db_err)?;
+    Ok(())
 }
 
 async fn claim(db: &Db, worker: &str, now: DateTime<Utc>) -> Result<Vec<Due>, AppError> {
@@ -568,7 +703,8 @@ fn push_outcome(status: reqwest::StatusCode, body: &str) -> Outcome {
     }
 }
 
-/// Send a request and judge the answer; a network failure is worth a retry.
+/// Send a request and judge the answer; a network failure is worth a retry. What is
+/// kept of a failure never holds the address: its query carries the robots' keys.
 async fn post(
     request: reqwest::RequestBuilder,
     judge: fn(reqwest::StatusCode, &str) -> Outcome,
@@ -579,7 +715,18 @@ async fn post(
             let text = resp.text().await.unwrap_or_default();
             judge(status, &text)
         }
-        Err(e) => Outcome::Retry(format!("network: {e}")),
+        Err(e) => network_outcome(&e),
+    }
+}
+
+/// A request that got no answer, said without its address.
+fn network_outcome(e: &reqwest::Error) -> Outcome {
+    if e.is_timeout() {
+        Outcome::NoAnswer("network: no answer in time".into())
+    } else if e.is_connect() {
+        Outcome::NoAnswer("network: no connection".into())
+    } else {
+        Outcome::Retry("network: the request failed".into())
     }
 }
 
@@ -588,8 +735,9 @@ async fn send(out: &Outbound, d: &Due, now: DateTime<Utc>) -> Outcome {
         let (Some(endpoint), Some(p256dh), Some(auth)) = (&d.endpoint, &d.p256dh, &d.auth) else {
             return Outcome::Gone("subscription removed".into());
         };
-        if !endpoint.starts_with("https://") && !out.allow_plain_http_push {
-            return Outcome::Failed("push endpoints must be https".into());
+        let allowed = reqwest::Url::parse(endpoint).is_ok_and(|url| out.push_services.allow(&url));
+        if !allowed {
+            return Outcome::Failed("not a browser's push service".into());
         }
         let Ok(body) = push::encrypt(d.payload.as_bytes(), p256dh, auth) else {
             return Outcome::Failed("subscription keys unusable".into());
@@ -598,7 +746,7 @@ async fn send(out: &Outbound, d: &Due, now: DateTime<Utc>) -> Outcome {
             return Outcome::Failed("endpoint is not a URL".into());
         };
         let request = out
-            .client
+            .push_client
             .post(endpoint)
             .header("TTL", "86400")
             .header("Urgency", "normal")
@@ -659,13 +807,13 @@ async fn record_outcome(
         Outcome::Sent(x) => ("sent", "sent", x, None),
         Outcome::Gone(x) => ("gone", "gone", x, None),
         Outcome::Failed(x) => ("failed", "failed", x, None),
-        Outcome::Retry(x) if attempts < MAX_ATTEMPTS => (
+        Outcome::Retry(x) | Outcome::NoAnswer(x) if attempts < MAX_ATTEMPTS => (
             "pending",
             "retry",
             x,
             Some(release(settings, now + backoff(attempts))),
         ),
-        Outcome::Retry(x) => ("failed", "failed", x, None),
+        Outcome::Retry(x) | Outcome::NoAnswer(x) => ("failed", "failed", x, None),
     };
     let mut q = db
         .query(
@@ -699,10 +847,14 @@ fn require_admin(user: &SessionUser) -> Result<(), AppError> {
 }
 
 /// Store (or move to the caller) a device's push subscription. Keys must be a P-256
-/// point and a 16-byte secret, the endpoint an http(s) URL.
+/// point and a 16-byte secret, the endpoint on a push service browsers use
+/// ([`PushServices`]). A person keeps at most [`DEVICES_PER_USER`] devices: the one not
+/// seen longest gives way.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_subscription(
     db: &Db,
     user: &SessionUser,
+    services: &PushServices,
     endpoint: &str,
     p256dh: &str,
     auth: &str,
@@ -713,10 +865,7 @@ pub async fn save_subscription(
     let bad = || AppError::invalid(Field::PushSubscription, Problem::Invalid);
     let endpoint = endpoint.trim();
     let url = reqwest::Url::parse(endpoint).map_err(|_| bad())?;
-    // Push services are https; plain http only to this machine (a local test service).
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    if !scheme_ok || endpoint.len() > 2000 {
+    if !services.allow(&url) || endpoint.len() > 2000 {
         return Err(bad());
     }
     let key = push::unb64(p256dh).ok_or_else(bad)?;
@@ -731,9 +880,14 @@ pub async fn save_subscription(
         hex::encode(Sha256::digest(endpoint.as_bytes()))
     };
     db.query(
-        "UPSERT type::record('push_subscription', $id) SET user = $me, endpoint = $endpoint,
+        "BEGIN;
+         UPSERT type::record('push_subscription', $id) SET user = $me, endpoint = $endpoint,
             p256dh = $p256dh, auth = $auth_secret, device = $device,
-            created_at = created_at ?? $now",
+            created_at = created_at ?? $now, seen_at = $now;
+         LET $beyond = (SELECT id, seen_at ?? created_at AS seen FROM push_subscription
+            WHERE user = $me ORDER BY seen DESC START $keep).id;
+         FOR $old IN $beyond { DELETE $old; };
+         COMMIT;",
     )
     .bind(("id", id))
     .bind(("me", record("user", &user.id)))
@@ -742,6 +896,7 @@ pub async fn save_subscription(
     .bind(("auth_secret", auth.trim().trim_end_matches('=').to_string()))
     .bind(("device", device.chars().take(120).collect::<String>()))
     .bind(("now", now))
+    .bind(("keep", DEVICES_PER_USER as i64))
     .await
     .map_err(db_err)?
     .check()
@@ -1028,14 +1183,16 @@ struct LogRow {
     at: DateTime<Utc>,
 }
 
-fn log_entries(rows: Vec<LogRow>) -> Vec<DeliveryEntry> {
+/// The log's lines; `detailed` keeps each last outcome's detail (status, the service's
+/// answer), which only the administrator sees: the others see sent, failed or retrying.
+fn log_entries(rows: Vec<LogRow>, detailed: bool) -> Vec<DeliveryEntry> {
     rows.into_iter()
         .map(|r| DeliveryEntry {
             kind: r.kind,
             target: r.target,
             state: r.state,
             attempts: r.attempts,
-            detail: r.detail.unwrap_or_default(),
+            detail: r.detail.filter(|_| detailed).unwrap_or_default(),
             at: local_stamp(&r.at.to_rfc3339()),
         })
         .collect()
@@ -1060,11 +1217,16 @@ pub async fn recent_deliveries(
         .map_err(db_err)?
         .take(0)
         .map_err(db_err)?;
-    Ok(log_entries(rows))
+    Ok(log_entries(rows, true))
 }
 
-/// The deliveries that told of any of an item's reminders (the caller has checked scope).
-pub async fn item_deliveries(db: &Db, item: &RecordId) -> Result<Vec<DeliveryEntry>, AppError> {
+/// The deliveries that told of any of an item's reminders (the caller has checked scope);
+/// their details for the administrator only.
+pub async fn item_deliveries(
+    db: &Db,
+    user: &SessionUser,
+    item: &RecordId,
+) -> Result<Vec<DeliveryEntry>, AppError> {
     let rows: Vec<LogRow> = db
         .query(format!(
             "LET $rs = SELECT VALUE id FROM reminder WHERE item = $item;
@@ -1078,7 +1240,7 @@ pub async fn item_deliveries(db: &Db, item: &RecordId) -> Result<Vec<DeliveryEnt
         .map_err(db_err)?
         .take(1)
         .map_err(db_err)?;
-    Ok(log_entries(rows))
+    Ok(log_entries(rows, user.role == Role::Administrator))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub mod messages;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod push;
+#[cfg(feature = "ssr")]
+pub mod push_services;
 pub mod push_settings;
 pub mod rules_page;
 #[cfg(feature = "ssr")]

@@ -63,6 +63,7 @@ fn state_of(db: &Db, pages: &std::sync::Arc<server::page_cache::PageCache>) -> A
             demo: true,
             secure_cookies: false,
             files_dir: std::env::temp_dir().join("rectify-http-tests"),
+            push_services: Default::default(),
         },
         leptos_options: LeptosOptions::builder().output_name("rectify").build(),
         limits: Default::default(),

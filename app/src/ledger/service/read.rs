@@ -541,7 +541,7 @@ pub async fn get_item(
     let notifications: Vec<NotificationRow> = response.take(6)?;
     let events: Vec<EventRow> = response.take(7)?;
     let reminders: Vec<ReminderRow> = response.take(8)?;
-    let deliveries = crate::reminders::dispatch::item_deliveries(db, &row.id).await?;
+    let deliveries = crate::reminders::dispatch::item_deliveries(db, user, &row.id).await?;
     let checks = crate::campaigns::service::item_checks(db, &row.id).await?;
 
     let status = summary.status;
