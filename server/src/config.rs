@@ -110,12 +110,30 @@ pub struct Options {
         value_delimiter = ','
     )]
     pub push_service: Vec<String>,
+    /// The reverse proxies in front of the app, whose `X-Forwarded-For` entries are
+    /// believed: addresses or networks, comma-separated. Default: a proxy on this
+    /// machine (127.0.0.0/8, ::1).
+    #[arg(
+        long = "trusted-proxy",
+        env = "RECTIFY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<String>,
     /// Mark cookies Secure even without X-Forwarded-Proto: https (behind a TLS proxy).
     #[arg(long, env = "RECTIFY_SECURE_COOKIES")]
     pub secure_cookies: bool,
 }
 
 impl Options {
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> anyhow::Result<crate::client_address::TrustedProxies> {
+        if self.trusted_proxy.is_empty() {
+            return Ok(Default::default());
+        }
+        crate::client_address::TrustedProxies::parse(&self.trusted_proxy)
+            .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))
+    }
+
     /// Where devices' pushes may be sent.
     pub fn push_services(&self) -> app::reminders::push_services::PushServices {
         app::reminders::push_services::PushServices::with(&self.push_service)

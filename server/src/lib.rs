@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod bench;
+pub mod client_address;
 pub mod config;
 pub mod drill;
 pub mod page_cache;
@@ -124,6 +125,8 @@ pub struct AppState {
     pub database: availability::Database,
     /// Pages rendered a moment ago, served again while nothing was written.
     pub pages: std::sync::Arc<page_cache::PageCache>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub proxies: client_address::TrustedProxies,
 }
 
 /// The app's page routes, found once per process. Finding them renders the app with

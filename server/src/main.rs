@@ -241,6 +241,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         limits: Default::default(),
         database: Default::default(),
         pages: Default::default(),
+        proxies: options.trusted_proxies()?,
     };
     if server::availability::is_remote(&options.db) {
         server::availability::watch(state.db.clone(), state.database.clone());

@@ -34,6 +34,10 @@ pub const SIGN_IN_ATTEMPTS: (u32, Duration) = (120, Duration::from_secs(60));
 pub const SIGN_IN_FAILURES: (u32, Duration) = (100, Duration::from_secs(15 * 60));
 /// Uploads (progress reports, returns, visits, imports) one user may send in a minute.
 pub const UPLOADS: (u32, Duration) = (60, Duration::from_secs(60));
+/// How often a signed-out caller's refusals reach the security log, per address: the
+/// first of each window is written, the rest are counted and told with the next one.
+/// A script hammering the server must not fill a log that is kept for 400 days.
+pub const STRANGER_REFUSALS_LOGGED_EVERY: Duration = Duration::from_secs(10 * 60);
 /// The largest body a server function accepts (forms; files go to the upload routes).
 pub const API_BODY_LIMIT: usize = 1024 * 1024;
 /// The largest error body read back to learn a server function's error.
@@ -91,6 +95,7 @@ pub struct Limits {
     sign_in_attempts: Mutex<Window>,
     sign_in_failures: Mutex<Window>,
     uploads: Mutex<Window>,
+    stranger_refusals: Mutex<Tally>,
 }
 
 impl Default for Limits {
@@ -99,11 +104,53 @@ impl Default for Limits {
             sign_in_attempts: Mutex::new(Window::new(SIGN_IN_ATTEMPTS)),
             sign_in_failures: Mutex::new(Window::new(SIGN_IN_FAILURES)),
             uploads: Mutex::new(Window::new(UPLOADS)),
+            stranger_refusals: Mutex::new(Tally::new(STRANGER_REFUSALS_LOGGED_EVERY)),
         }
     }
 }
 
-fn with<T>(window: &Mutex<Window>, f: impl FnOnce(&mut Window) -> T) -> T {
+/// Events per key, of which the first of each period is let through: what is held back
+/// is counted and handed to the next one let through.
+pub struct Tally {
+    period: Duration,
+    seen: HashMap<String, (Instant, u32)>,
+}
+
+impl Tally {
+    pub fn new(period: Duration) -> Self {
+        Tally {
+            period,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// `Some(n)`: let this one through, `n` having been held back since the last one;
+    /// `None`: held back and counted.
+    pub fn note(&mut self, key: &str, now: Instant) -> Option<u32> {
+        if self.seen.len() > 100_000 {
+            let period = self.period;
+            self.seen
+                .retain(|_, (start, _)| now.duration_since(*start) < period);
+        }
+        match self.seen.get_mut(key) {
+            Some((start, held)) if now.duration_since(*start) < self.period => {
+                *held = held.saturating_add(1);
+                None
+            }
+            Some((start, held)) => {
+                let n = *held;
+                (*start, *held) = (now, 0);
+                Some(n)
+            }
+            None => {
+                self.seen.insert(key.to_string(), (now, 0));
+                Some(0)
+            }
+        }
+    }
+}
+
+fn with<W, T>(window: &Mutex<W>, f: impl FnOnce(&mut W) -> T) -> T {
     let mut w = window
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -175,25 +222,13 @@ pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
-/// The caller's address: the peer, or the first X-Forwarded-For entry when the peer is a
-/// proxy on this machine.
-fn client_ip(req: &Request) -> Option<String> {
+/// The caller's address, seen through the trusted proxies.
+fn client_ip(state: &AppState, req: &Request) -> Option<String> {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())?;
-    if peer.is_loopback()
-        && let Some(forwarded) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-    {
-        return Some(forwarded.to_string());
-    }
-    Some(peer.to_string())
+    Some(state.proxies.client(peer, req.headers()).to_string())
 }
 
 /// The page a form was sent from (path and query, from the Referer), else the home page;
@@ -294,7 +329,16 @@ impl Seen {
     }
 }
 
-async fn log(state: &AppState, event: NewSecurityEvent) {
+async fn log(state: &AppState, mut event: NewSecurityEvent) {
+    if event.kind == SecurityKind::Refused && event.role.is_none() {
+        let address = event.ip.clone().unwrap_or_else(|| "unknown".into());
+        let now = Instant::now();
+        match with(&state.limits.stranger_refusals, |t| t.note(&address, now)) {
+            None => return,
+            Some(0) => {}
+            Some(held) => event.detail = format!("{} (+{held} before)", event.detail),
+        }
+    }
     // A log that cannot be written is reported, never a reason to fail the request.
     if let Err(e) = app::security::service::record(&state.db, event, chrono::Utc::now()).await {
         tracing::error!(error = %e, "security log not written");
@@ -340,7 +384,7 @@ pub async fn guard(
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut seen = Seen {
-        ip: client_ip(&req),
+        ip: client_ip(&state, &req),
         user: req.extensions().get::<SessionUser>().cloned(),
         method: method.clone(),
         path: path.clone(),
@@ -547,6 +591,22 @@ pub async fn headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_strangers_refusals_are_written_once_a_window_and_counted() {
+        let mut tally = Tally::new(Duration::from_secs(600));
+        let t0 = Instant::now();
+        assert_eq!(tally.note("6.6.6.6", t0), Some(0));
+        for s in 1..50 {
+            assert_eq!(tally.note("6.6.6.6", t0 + Duration::from_secs(s)), None);
+        }
+        assert_eq!(tally.note("7.7.7.7", t0), Some(0));
+        assert_eq!(
+            tally.note("6.6.6.6", t0 + Duration::from_secs(600)),
+            Some(49)
+        );
+        assert_eq!(tally.note("6.6.6.6", t0 + Duration::from_secs(601)), None);
+    }
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -842,6 +842,7 @@ async fn spawn() -> (Matrix, Objects) {
         limits: Default::default(),
         database: Default::default(),
         pages: Default::default(),
+        proxies: Default::default(),
     });
     (
         Matrix {

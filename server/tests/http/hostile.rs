@@ -142,3 +142,89 @@ async fn each_post_route_takes_no_more_than_fits_it() {
     assert!(taken.load(Ordering::SeqCst) <= 64 * 1024 + PIECE);
     assert_eq!(campaigns().await, before);
 }
+
+/// A failed sign-in posted through nginx on this machine, the client having written an
+/// `X-Forwarded-For` of its own choosing before nginx appended the address it saw.
+fn through_nginx(forged: &str, seen: &str, username: &str) -> Request<Body> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("username", username), ("password", "Wrong-pass-1")])
+        .finish();
+    let mut req = Request::post("/api/sign_in")
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::REFERER, "http://127.0.0.1:3000/login")
+        .header("x-forwarded-for", format!("{forged}, {seen}"))
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let peer: std::net::SocketAddr = "127.0.0.1:51000".parse().unwrap_or_else(|e| panic!("{e}"));
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
+/// Behind nginx (`$proxy_add_x_forwarded_for`), a client that writes a new address into
+/// every request still counts as the one address nginx saw, and the log says so.
+#[tokio::test]
+async fn a_forged_forwarded_for_neither_escapes_the_sign_in_limit_nor_enters_the_log() {
+    let app = spawn_app().await;
+    let (limit, _) = server::security::SIGN_IN_FAILURES;
+    for i in 0..limit {
+        let forged = format!("10.{}.{}.1", i / 200, i % 200);
+        let reply = app
+            .send(through_nginx(&forged, "203.0.113.7", &format!("nobody{i}")))
+            .await;
+        assert!(
+            reply.location().starts_with("/login?error="),
+            "attempt {i}: {}",
+            reply.location()
+        );
+    }
+    let reply = app
+        .send(through_nginx("10.250.0.1", "203.0.113.7", "unithead"))
+        .await;
+    assert_eq!(reply.location(), "/login?error=rate_limited");
+    let addresses: Vec<Option<String>> = app
+        .db
+        .query("SELECT VALUE ip FROM security_event")
+        .await
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!addresses.is_empty());
+    assert!(
+        addresses
+            .iter()
+            .all(|a| a.as_deref() == Some("203.0.113.7")),
+        "{addresses:?}"
+    );
+}
+
+/// A stranger's script posting from another site again and again is refused each time
+/// and written to the security log (kept 400 days) once per window, not once a request.
+#[tokio::test]
+async fn a_strangers_refusals_do_not_flood_the_security_log() {
+    let app = spawn_app().await;
+    for _ in 0..50 {
+        let mut req = Request::post("/api/set_language")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "https://evil.example")
+            .body(Body::from("lang=en"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let peer: std::net::SocketAddr = "198.51.100.66:40000"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let reply = app.send(req).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    }
+    let written: Option<i64> = app
+        .db
+        .query("RETURN count(SELECT id FROM security_event WHERE kind = 'refused')")
+        .await
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written, Some(1));
+}

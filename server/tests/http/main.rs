@@ -69,6 +69,7 @@ fn state_of(db: &Db, pages: &std::sync::Arc<server::page_cache::PageCache>) -> A
         limits: Default::default(),
         database: Default::default(),
         pages: pages.clone(),
+        proxies: Default::default(),
     }
 }
 
