@@ -6,7 +6,7 @@ use app::AppError;
 use app::admin::NewUser;
 use app::admin::service::{create_account, create_user, list_users, reset_password};
 use app::auth::service::{
-    SessionState, change_password, resolve_session, set_locale, sign_in, sign_out,
+    SessionState, change_password, resolve_session, set_locale, sign_in, sign_in_from, sign_out,
 };
 use app::auth::{Role, Scope};
 use app::db::{Db, connect_in_memory};
@@ -142,6 +142,119 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     );
 }
 
+/// Twenty guesses sent at once are counted before any password is checked: no more
+/// than a slow attacker's five are ever checked.
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_five_at_most() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let db = db.clone();
+        burst.spawn(async move {
+            sign_in_from(&db, "zhou", "nope-nope-1", "198.51.100.7", t0())
+                .await
+                .err()
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(answer) = burst.join_next().await {
+        answers.push(answer.unwrap_or_else(|e| panic!("{e}")));
+    }
+    let checked = answers
+        .iter()
+        .filter(|a| **a == Some(AppError::BadCredentials))
+        .count();
+    assert_eq!(checked, 4, "{answers:?}");
+    assert!(
+        answers.iter().all(|a| matches!(
+            a,
+            Some(AppError::BadCredentials | AppError::AccountLocked { .. })
+        )),
+        "{answers:?}"
+    );
+    // The right password from that address waits too.
+    assert!(matches!(
+        sign_in_from(&db, "zhou", "taizhou2026", "198.51.100.7", t0())
+            .await
+            .err(),
+        Some(AppError::AccountLocked { .. })
+    ));
+}
+
+/// A name that is no account is answered as one that is, up to the lock: the lock does
+/// not tell that the account exists.
+#[tokio::test]
+async fn an_unknown_name_locks_like_a_known_one() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    for name in ["zhou", "nobody"] {
+        let answers: Vec<Option<AppError>> = {
+            let mut v = Vec::new();
+            for _ in 0..6 {
+                v.push(
+                    sign_in_from(&db, name, "nope-nope-1", "198.51.100.7", t0())
+                        .await
+                        .err(),
+                );
+            }
+            v
+        };
+        let mut expected = vec![Some(AppError::BadCredentials); 4];
+        expected.push(Some(AppError::AccountLocked { minutes: 15 }));
+        expected.push(Some(AppError::AccountLocked { minutes: 15 }));
+        assert_eq!(answers, expected, "{name}");
+    }
+}
+
+/// Someone who locks an account out from their address does not lock its owner out.
+#[tokio::test]
+async fn a_lock_out_from_one_address_leaves_the_owner_signing_in_from_another() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    for _ in 0..10 {
+        let _ = sign_in_from(&db, "zhou", "nope-nope-1", "198.51.100.7", t0()).await;
+    }
+    assert!(
+        sign_in_from(
+            &db,
+            "zhou",
+            "taizhou2026",
+            "203.0.113.9",
+            t0() + Duration::minutes(1)
+        )
+        .await
+        .is_ok()
+    );
+    assert!(matches!(
+        sign_in_from(
+            &db,
+            "zhou",
+            "taizhou2026",
+            "198.51.100.7",
+            t0() + Duration::minutes(1)
+        )
+        .await
+        .err(),
+        Some(AppError::AccountLocked { minutes: 14 })
+    ));
+    // The administrator sees the account under attack, and a reset clears it.
+    let users = list_users(&db, t0() + Duration::minutes(1))
+        .await
+        .unwrap_or_default();
+    let zhou = users
+        .iter()
+        .find(|u| u.username == "zhou" && u.locked)
+        .unwrap_or_else(|| panic!("{users:?}"));
+    reset_password(&db, &zhou.id, "Fresh-pass-2026")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let users = list_users(&db, t0() + Duration::minutes(1))
+        .await
+        .unwrap_or_default();
+    assert!(users.iter().any(|u| u.username == "zhou" && !u.locked));
+}
+
 #[tokio::test]
 async fn an_idle_session_ends_after_thirty_minutes() {
     let db = db().await;
@@ -166,6 +279,31 @@ async fn an_idle_session_ends_after_thirty_minutes() {
     assert_eq!(
         resolve_session(&db, &signed.token, t0() + Duration::minutes(81)).await,
         Ok(SessionState::Absent)
+    );
+}
+
+/// A session used all day long still ends twelve hours after its sign-in.
+#[tokio::test]
+async fn a_busy_session_ends_twelve_hours_after_sign_in() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut now = t0();
+    while now < t0() + Duration::hours(12) - Duration::minutes(20) {
+        now += Duration::minutes(20);
+        assert!(
+            matches!(
+                resolve_session(&db, &signed.token, now).await,
+                Ok(SessionState::Live(_))
+            ),
+            "at {now}"
+        );
+    }
+    assert_eq!(
+        resolve_session(&db, &signed.token, t0() + Duration::hours(12)).await,
+        Ok(SessionState::Expired)
     );
 }
 

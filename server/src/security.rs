@@ -378,7 +378,7 @@ fn refusal_detail(error: &AppError) -> Option<&'static str> {
 /// The guard, inside the session middleware (it needs the signed-in user).
 pub async fn guard(
     State(state): State<std::sync::Arc<AppState>>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let method = req.method().clone();
@@ -414,6 +414,8 @@ pub async fn guard(
         }
     }
     let address = seen.ip.clone().unwrap_or_else(|| "unknown".into());
+    req.extensions_mut()
+        .insert(app::auth::ClientAddress(address.clone()));
     let now = Instant::now();
     let limited = if path == "/api/sign_in" {
         with(&state.limits.sign_in_failures, |w| {

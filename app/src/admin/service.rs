@@ -23,15 +23,22 @@ struct UserListRow {
     district_name: Option<String>,
     scope_partner: Option<String>,
     locked_until: Option<DateTime<Utc>>,
+    /// The guesses of each address whose window is still open ([`rules::judge_guess`]).
+    guesses: Vec<i64>,
 }
 
+/// The accounts, each shown locked while it is locked, or while some address has used
+/// up its guesses at it.
 pub async fn list_users(db: &Db, now: DateTime<Utc>) -> Result<Vec<UserSummary>, AppError> {
     let rows: Vec<UserListRow> = db
         .query(
             "SELECT id, username, display_name, role, phone, scope_partner, locked_until,
-                scope_unit.name AS unit_name, scope_district.name AS district_name
+                scope_unit.name AS unit_name, scope_district.name AS district_name,
+                (SELECT VALUE guesses FROM sign_in_guard
+                    WHERE name = $parent.username AND since > $window) AS guesses
              FROM user ORDER BY username",
         )
+        .bind(("window", rules::guess_window_start(now)))
         .await?
         .check()?
         .take(0)?;
@@ -46,7 +53,8 @@ pub async fn list_users(db: &Db, now: DateTime<Utc>) -> Result<Vec<UserSummary>,
                 role,
                 scope_name: r.unit_name.or(r.district_name).or(r.scope_partner),
                 phone: r.phone,
-                locked: rules::lock_minutes_left(r.locked_until, now).is_some(),
+                locked: rules::lock_minutes_left(r.locked_until, now).is_some()
+                    || r.guesses.iter().any(|&n| n >= rules::MAX_FAILED_ATTEMPTS),
             })
         })
         .collect())
@@ -178,6 +186,7 @@ pub async fn reset_password(db: &Db, user_id: &str, new_password: &str) -> Resul
          UPDATE $id SET password_hash = $hash, failed_attempts = 0, locked_until = NONE,
              must_change_password = true;
          DELETE session WHERE user = $id;
+         DELETE sign_in_guard WHERE name = $id.username;
          COMMIT TRANSACTION;",
     )
     .bind(("id", id))

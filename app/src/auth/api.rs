@@ -9,7 +9,9 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     use super::service::{self, LOCALE_COOKIE, SESSION_COOKIE};
     use crate::web;
     let db = web::db()?;
-    let result = service::sign_in(&db, &username, &password, chrono::Utc::now()).await;
+    let address = super::client_address();
+    let now = chrono::Utc::now();
+    let result = service::sign_in_from(&db, &username, &password, &address, now).await;
     if let Ok(signed_in) = &result {
         web::set_cookie(SESSION_COOKIE, &signed_in.token, None, true);
         // The user's saved language follows them to every device they sign in on.

@@ -145,6 +145,20 @@ pub fn current_user() -> Option<SessionUser> {
         .and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
 }
 
+/// The caller's address as the server sees it through its trusted proxies, put into
+/// the request by the server's guard: what sign-in guesses are counted against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// The address of the request being served ("" when the server did not say).
+#[cfg(feature = "ssr")]
+pub fn client_address() -> String {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().cloned())
+        .map(|a| a.0)
+        .unwrap_or_default()
+}
+
 /// Put into the request by the session middleware when an administrator set the user's
 /// password and the user has not yet chosen their own.
 #[derive(Clone, Copy, Debug)]

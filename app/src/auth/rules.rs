@@ -10,6 +10,9 @@ pub const MAX_FAILED_ATTEMPTS: i64 = 5;
 pub const LOCK_MINUTES: i64 = 15;
 /// A session unused this long is over.
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+/// A session ends this long after its sign-in however busy it is: a token that leaks
+/// (a shared computer, a copied cookie) stops working by the end of the working day.
+pub const SESSION_LIFETIME_HOURS: i64 = 12;
 /// A session's last-seen time is written at most this often (one write per minute, not per click).
 pub const TOUCH_EVERY_SECONDS: i64 = 60;
 
@@ -53,9 +56,43 @@ pub fn register_failure(failed_attempts_before: i64, now: DateTime<Utc>) -> Fail
     }
 }
 
+/// What a guess at a password may do, given how many guesses (this one counted) one
+/// address has made at one account name since its window began. Every guess counts
+/// before the password is checked, so a burst of parallel guesses gets no more than a
+/// slow one; a right password clears the count.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Guess {
+    /// Check the password; `last` when a wrong one now locks this address out.
+    Check { last: bool },
+    /// Refused unchecked until the window ends.
+    Locked { minutes: i64 },
+}
+
+pub fn judge_guess(guesses: i64, since: DateTime<Utc>, now: DateTime<Utc>) -> Guess {
+    let minutes =
+        lock_minutes_left(Some(since + Duration::minutes(LOCK_MINUTES)), now).unwrap_or(1);
+    match guesses {
+        n if n > MAX_FAILED_ATTEMPTS => Guess::Locked { minutes },
+        n => Guess::Check {
+            last: n == MAX_FAILED_ATTEMPTS,
+        },
+    }
+}
+
+/// Guesses made before this moment no longer count at `now`.
+pub fn guess_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::minutes(LOCK_MINUTES)
+}
+
 /// A session is live while it has been used within the idle timeout.
 pub fn session_is_live(last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now - last_seen < Duration::minutes(IDLE_TIMEOUT_MINUTES)
+}
+
+/// A session is within its lifetime while its sign-in was less than
+/// [`SESSION_LIFETIME_HOURS`] ago.
+pub fn session_within_lifetime(created_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - created_at < Duration::hours(SESSION_LIFETIME_HOURS)
 }
 
 pub fn should_touch(last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -208,6 +245,17 @@ mod tests {
         assert_eq!(failed, 4);
         let fifth = register_failure(failed, t0());
         assert_eq!(fifth.locked_until, Some(t0() + Duration::minutes(15)));
+        // Guesses from one address: four checked, the fifth checked as the last, then
+        // none checked until the window of the first has passed.
+        for n in 1..MAX_FAILED_ATTEMPTS {
+            assert_eq!(judge_guess(n, t0(), t0()), Guess::Check { last: false });
+        }
+        assert_eq!(judge_guess(5, t0(), t0()), Guess::Check { last: true });
+        assert_eq!(
+            judge_guess(6, t0(), t0() + Duration::minutes(1)),
+            Guess::Locked { minutes: 14 }
+        );
+        assert_eq!(guess_window_start(t0() + Duration::minutes(15)), t0());
         assert_eq!(fifth.failed_attempts, 0);
     }
 
@@ -231,6 +279,8 @@ mod tests {
     fn sessions_end_after_thirty_idle_minutes() {
         assert!(session_is_live(t0(), t0() + Duration::minutes(29)));
         assert!(!session_is_live(t0(), t0() + Duration::minutes(30)));
+        assert!(session_within_lifetime(t0(), t0() + Duration::minutes(719)));
+        assert!(!session_within_lifetime(t0(), t0() + Duration::hours(12)));
         assert!(!should_touch(t0(), t0() + Duration::seconds(30)));
         assert!(should_touch(t0(), t0() + Duration::seconds(60)));
     }

@@ -81,14 +81,45 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Sign in from this machine's own tools (the command line, the benchmark, tests): they
+/// share one address. Requests from the network go through [`sign_in_from`].
 pub async fn sign_in(
     db: &Db,
     username: &str,
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<SignedIn, AppError> {
+    sign_in_from(db, username, password, "", now).await
+}
+
+/// Sign in with a name and password from `address` (the caller as the server sees it).
+/// An unknown name is answered as a known one, the lock included: after five guesses
+/// one address must wait a quarter of an hour for that name, while the owner signing in
+/// from elsewhere is not held up ([`rules::judge_guess`]).
+pub async fn sign_in_from(
+    db: &Db,
+    username: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<SignedIn, AppError> {
     let username = rules::sign_in_username(username)?;
     let password = rules::sign_in_password(password)?;
+    let guard = count_guess(db, &username, address, now).await?;
+    let last = match rules::judge_guess(guard.guesses, guard.since, now) {
+        rules::Guess::Locked { minutes } => return Err(AppError::AccountLocked { minutes }),
+        rules::Guess::Check { last } => last,
+    };
+    let refused = || match last {
+        true => AppError::AccountLocked {
+            minutes: rules::lock_minutes_left(
+                Some(guard.since + chrono::Duration::minutes(rules::LOCK_MINUTES)),
+                now,
+            )
+            .unwrap_or(1),
+        },
+        false => AppError::BadCredentials,
+    };
     let found: Option<Credentials> = db
         .query("SELECT id, password_hash, locked_until, locale, must_change_password FROM user WHERE username = $username LIMIT 1")
         .bind(("username", username))
@@ -97,16 +128,18 @@ pub async fn sign_in(
         .take(0)?;
     let Some(cred) = found else {
         let _ = verify_password(password, dummy_hash().await?).await;
-        return Err(AppError::BadCredentials);
+        return Err(refused());
     };
+    // Locked by wrong current passwords typed in a session (change_password).
     if let Some(minutes) = rules::lock_minutes_left(cred.locked_until, now) {
         return Err(AppError::AccountLocked { minutes });
     }
     if !verify_password(password, cred.password_hash).await? {
-        return Err(record_failure(db, &cred.id, now).await?);
+        return Err(refused());
     }
-    db.query("UPDATE $id SET failed_attempts = 0, locked_until = NONE")
+    db.query("UPDATE $id SET failed_attempts = 0, locked_until = NONE; DELETE $guard;")
         .bind(("id", cred.id.clone()))
+        .bind(("guard", guard.id.clone()))
         .await?
         .check()?;
     let token = random_token();
@@ -127,6 +160,55 @@ pub async fn sign_in(
         locale: cred.locale,
         must_change_password: cred.must_change_password,
     })
+}
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct GuardRow {
+    id: RecordId,
+    guesses: i64,
+    since: DateTime<Utc>,
+}
+
+/// Count one guess at `name` from `address`, in one statement: parallel guesses each
+/// count (a write conflict is done again), and a window that has ended starts anew.
+async fn count_guess(
+    db: &Db,
+    name: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<GuardRow, AppError> {
+    let key = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(format!("{name}\n{address}").as_bytes()))
+    };
+    let mut last_error = None;
+    for _ in 0..8 {
+        let answer = db
+            .query(
+                "UPSERT type::record('sign_in_guard', $key) SET
+                    guesses = IF since = NONE OR since <= $window { 1 } ELSE { guesses + 1 },
+                    since = IF since = NONE OR since <= $window { $now } ELSE { since },
+                    name = $name, address = $address
+                 RETURN id, guesses, since",
+            )
+            .bind(("key", key.clone()))
+            .bind(("window", rules::guess_window_start(now)))
+            .bind(("now", now))
+            .bind(("name", name.to_string()))
+            .bind(("address", address.to_string()))
+            .await
+            .and_then(|r| r.check());
+        match answer {
+            Ok(mut r) => {
+                let row: Option<GuardRow> = r.take(0)?;
+                return row.ok_or_else(|| AppError::internal("sign-in guard not written"));
+            }
+            Err(e) if crate::db::is_write_conflict(&e.to_string()) => last_error = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last_error.map_or_else(|| AppError::internal("sign-in guard"), AppError::from))
 }
 
 /// Count a wrong password (atomically, so parallel tries all count) and lock the
@@ -174,6 +256,7 @@ pub enum SessionState {
 struct SessionRow {
     id: RecordId,
     user: RecordId,
+    created_at: DateTime<Utc>,
     last_seen: DateTime<Utc>,
 }
 
@@ -236,7 +319,9 @@ pub async fn resolve_session(
         return Ok(state);
     }
     let row: Option<SessionRow> = db
-        .query("SELECT id, user, last_seen FROM session WHERE token_hash = $hash LIMIT 1")
+        .query(
+            "SELECT id, user, created_at, last_seen FROM session WHERE token_hash = $hash LIMIT 1",
+        )
         .bind(("hash", hash.clone()))
         .await?
         .check()?
@@ -244,7 +329,11 @@ pub async fn resolve_session(
     let Some(row) = row else {
         return Ok(SessionState::Absent);
     };
-    if !rules::session_is_live(row.last_seen, now) {
+    // A session reused from [`CheckedSessions`] may outlive its lifetime by the two
+    // seconds of a recheck at most.
+    if !rules::session_is_live(row.last_seen, now)
+        || !rules::session_within_lifetime(row.created_at, now)
+    {
         db.query("DELETE $id").bind(("id", row.id)).await?.check()?;
         return Ok(SessionState::Expired);
     }

@@ -76,6 +76,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "a person's devices kept to the ones seen last",
         sql: include_str!("migrations/0013_push_devices.surql"),
     },
+    Migration {
+        version: 14,
+        name: "password guesses counted per account name and address",
+        sql: include_str!("migrations/0014_sign_in_guard.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

@@ -445,6 +445,12 @@ impl ReadsIn {
     }
 }
 
+/// Whether an error's text is SurrealDB's write conflict: another transaction wrote the
+/// same record first (optimistic transactions); doing it again is safe.
+pub fn is_write_conflict(text: &str) -> bool {
+    text.contains("Transaction conflict") || text.contains("retry the transaction")
+}
+
 /// Every error of a response, joined with " | ", or `None` when every statement ran.
 /// All of them, not the first: when a transaction fails, the statements before the
 /// failing one (a `THROW`, or the COMMIT that met a write conflict) say only that they

@@ -29,10 +29,7 @@ pub(crate) fn db_err(e: surrealdb::Error) -> AppError {
     }
 }
 
-/// Whether an error's text is SurrealDB's write conflict (retried, never reported).
-fn is_conflict(text: &str) -> bool {
-    text.contains("Transaction conflict") || text.contains("retry the transaction")
-}
+use crate::db::is_write_conflict as is_conflict;
 
 /// A response whose writes ran in one transaction, checked. When the commit failed, the
 /// statements before it say only that they were not executed and the COMMIT says why, so
