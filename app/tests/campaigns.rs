@@ -454,6 +454,28 @@ async fn a_return_goes_from_draft_to_accepted_and_feeds_the_ledger() {
         campaigns::review_return(&w.db, &w.central, &r.id, true, "", at("2026-12-07")).await,
         Err(AppError::WrongState)
     );
+    // Sent from an older version (as a submission without its version is), with a
+    // photo: refused, and neither a parallel update nor a file is kept.
+    let late = files_dir("accepted-late");
+    assert_eq!(
+        campaigns::submit_return(
+            &w.db,
+            &w.district,
+            &r.id,
+            &complete(&r, &unit),
+            &[photo(&format!("evidence-{item}"))],
+            "late-00001",
+            0,
+            true,
+            &late,
+            at("2026-12-07")
+        )
+        .await,
+        Err(AppError::WrongState)
+    );
+    let v = ok(campaigns::return_view(&w.db, &w.central, &r.id, at("2026-12-07")).await);
+    assert!(v.conflicts.is_empty());
+    assert_eq!(std::fs::read_dir(&late).map_or(0, |d| d.count()), 0);
 }
 
 #[tokio::test]

@@ -182,6 +182,13 @@ pub fn return_editable(campaign: CampaignState, state: ReturnState) -> bool {
     campaign == CampaignState::Open && matches!(state, ReturnState::Draft | ReturnState::Returned)
 }
 
+/// Whether a change made from an older version is still kept beside the return for the
+/// reviewer (a parallel update): while the campaign is open and the return is not yet
+/// accepted. A closed campaign or an accepted return takes none.
+pub fn parallel_update_kept(campaign: CampaignState, state: ReturnState) -> bool {
+    campaign == CampaignState::Open && state != ReturnState::Accepted
+}
+
 /// The review (send back, accept) is possible on a submitted return.
 pub fn return_reviewable(state: ReturnState) -> bool {
     state == ReturnState::Submitted
@@ -934,6 +941,20 @@ mod tests {
             ReturnState::Submitted
         ));
         assert!(!return_editable(CampaignState::Closed, ReturnState::Draft));
+        // A change from an older version is kept for the reviewer until the return is
+        // accepted or the campaign closed.
+        assert!(parallel_update_kept(
+            CampaignState::Open,
+            ReturnState::Submitted
+        ));
+        assert!(!parallel_update_kept(
+            CampaignState::Open,
+            ReturnState::Accepted
+        ));
+        assert!(!parallel_update_kept(
+            CampaignState::Closed,
+            ReturnState::Returned
+        ));
     }
 
     #[test]

@@ -938,6 +938,16 @@ pub async fn submit_return(
         )
         .chain((0..spec.rows).map(|n| format!("new-{n}-photo")))
         .collect();
+    // Every path is checked before any file is stored: a closed campaign or an accepted
+    // return takes neither files nor parallel updates.
+    let stale = r.version != base_version;
+    let open = match stale {
+        true => rules::parallel_update_kept(c.state(), r.state()),
+        false => return_editable(c.state(), r.state()),
+    };
+    if !open {
+        return Err(AppError::WrongState);
+    }
     let stored = store_form_files(
         files,
         |i| photo_inputs.iter().any(|p| p == i),
@@ -945,7 +955,6 @@ pub async fn submit_return(
         now,
     )
     .await?;
-    let stale = r.version != base_version;
     let mut binds: Vec<(&'static str, Value)> = vec![
         ("ret", r.id.clone().into_value()),
         ("receipt", record("submission", client_id).into_value()),
@@ -975,9 +984,6 @@ pub async fn submit_return(
         return Ok(write_once(db, sql, binds, client_id, &target)
             .await?
             .unwrap_or(Outcome::Conflict));
-    }
-    if !return_editable(c.state(), r.state()) {
-        return Err(AppError::WrongState);
     }
     let content = ReturnContent {
         answers,
