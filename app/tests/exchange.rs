@@ -278,6 +278,33 @@ async fn a_sheet_written_by_another_program_imports() {
     );
 }
 
+/// A confirmation sent twice at once (two taps, two tabs) registers the items once, and
+/// both are told the same numbers.
+#[tokio::test]
+async fn an_import_confirmed_twice_at_once_registers_its_items_once() {
+    let o = office().await;
+    let bytes = include_bytes!("fixtures/ledger-openpyxl.xlsx");
+    let now = at("2026-06-03");
+    let batch = ok(import::upload(&o.db, &o.central, "ledger-openpyxl.xlsx", bytes, now).await);
+    let count = || async {
+        let n: Option<i64> =
+            o.db.query("RETURN count(SELECT id FROM item)")
+                .await
+                .and_then(|mut r| r.take(0))
+                .unwrap_or_else(|e| panic!("{e}"));
+        n.unwrap_or(0)
+    };
+    let before = count().await;
+    let (a, b) = tokio::join!(
+        import::confirm(&o.db, &o.central, &batch, now),
+        import::confirm(&o.db, &o.central, &batch, now)
+    );
+    let (a, b) = (ok(a), ok(b));
+    assert_eq!(a.len(), 2);
+    assert_eq!(a, b);
+    assert_eq!(count().await - before, 2);
+}
+
 fn bad_sheet() -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();

@@ -204,13 +204,16 @@ pub async fn preview(db: &Db, user: &SessionUser, id: &str) -> Result<ImportPrev
     })
 }
 
-/// Register every item of a batch without problems, all or nothing, once.
+/// Register every item of a batch without problems, all or nothing, once: the batch
+/// is marked imported in the transaction that registers its items, so a confirmation
+/// sent twice at once registers them once, and both are told the same numbers.
 pub async fn confirm(
     db: &Db,
     user: &SessionUser,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
+    use crate::ledger::service::{CREATE_ITEMS, commit_many, prepare_items};
     let b = batch(db, user, id).await?;
     if !b.imported.is_empty() {
         return Ok(b.imported);
@@ -222,12 +225,36 @@ pub async fn confirm(
         return Err(AppError::WrongState);
     }
     let inputs: Vec<NewItem> = rows.into_iter().map(|(_, i)| i).collect();
-    let made = crate::ledger::service::register_many(db, user, &inputs, &b.file_name, now).await?;
-    let numbers: Vec<String> = made.into_iter().map(|(_, n)| n).collect();
-    db.query("UPDATE $id SET imported = $numbers")
-        .bind(("id", record("import_batch", id.trim())))
-        .bind(("numbers", numbers.clone()))
-        .await?
-        .check()?;
-    Ok(numbers)
+    let prepared = prepare_items(
+        db,
+        &inputs,
+        now,
+        "import",
+        serde_json::json!({ "file": b.file_name }),
+    )
+    .await?;
+    let numbers: Vec<String> = prepared.made.iter().map(|(_, n)| n.clone()).collect();
+    let mut binds = prepared.binds(user, now);
+    binds.push(("batch", record("import_batch", id.trim()).into_value()));
+    binds.push(("numbers", numbers.clone().into_value()));
+    let statements = format!(
+        "IF array::len((SELECT VALUE imported FROM ONLY $batch) ?? []) > 0 {{
+            THROW 'stale: the batch is imported already';
+         }};
+         {CREATE_ITEMS};
+         UPDATE $batch SET imported = $numbers"
+    );
+    match commit_many(db, user, now, &prepared.changes, &statements, binds).await {
+        Ok(()) => Ok(numbers),
+        // The other confirmation committed first: its numbers are the batch's.
+        Err(AppError::WrongState) => {
+            let b = batch(db, user, id).await?;
+            if b.imported.is_empty() {
+                Err(AppError::WrongState)
+            } else {
+                Ok(b.imported)
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
