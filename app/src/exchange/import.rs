@@ -94,6 +94,26 @@ pub fn may_import(user: &SessionUser) -> Result<(), AppError> {
     }
 }
 
+/// How long reading a sheet may take: a file made to be slow to unpack (a zip bomb)
+/// gets "unreadable" rather than an answer that never comes.
+pub const SHEET_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// [`read_sheet`] on a thread of its own (unpacking and parsing are CPU work that would
+/// hold up every request sharing the async worker), within [`SHEET_READ_LIMIT`].
+async fn read_off_the_workers(bytes: &[u8]) -> Result<(Vec<Vec<String>>, usize), RowProblem> {
+    let owned = bytes.to_vec();
+    let reading = tokio::task::spawn_blocking(move || read_sheet(&owned));
+    match tokio::time::timeout(SHEET_READ_LIMIT, reading).await {
+        Ok(Ok(read)) => read,
+        _ => Err(RowProblem {
+            row: 0,
+            column: String::new(),
+            problem: "unreadable".into(),
+            value: String::new(),
+        }),
+    }
+}
+
 /// Read and check an uploaded sheet and keep it as a batch for the preview.
 pub async fn upload(
     db: &Db,
@@ -109,7 +129,7 @@ pub async fn upload(
             crate::error::Problem::FileTooLarge { max_mb: 10 },
         ));
     }
-    let (items, problems) = match read_sheet(bytes) {
+    let (items, problems) = match read_off_the_workers(bytes).await {
         Ok((grid, first_row)) if grid.len() > MAX_ROWS => (
             Vec::new(),
             vec![RowProblem {
