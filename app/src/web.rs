@@ -54,6 +54,15 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
+/// Whether the request being served was sent by a page of another site: a link or a
+/// form elsewhere (`Sec-Fetch-Site`, which browsers set and pages cannot). What it asks
+/// for is shown, but nothing is recorded as the user's doing.
+pub fn sent_from_another_site() -> bool {
+    parts()
+        .and_then(|p| p.headers.get("sec-fetch-site").cloned())
+        .is_some_and(|v| matches!(v.as_bytes(), b"cross-site" | b"same-site"))
+}
+
 /// The value of a request cookie.
 pub fn request_cookie(name: &str) -> Option<String> {
     cookie_value(&parts()?.headers, name)

@@ -47,11 +47,13 @@ struct Asked {
 }
 
 /// The request headers a page may depend on.
-const ASKED_BY: [header::HeaderName; 4] = [
+const ASKED_BY: [header::HeaderName; 5] = [
     header::COOKIE,
     header::HOST,
     header::ACCEPT,
     header::HeaderName::from_static("x-forwarded-proto"),
+    // A page opened from another site records nothing (`web::sent_from_another_site`).
+    header::HeaderName::from_static("sec-fetch-site"),
 ];
 
 struct Page {

@@ -77,14 +77,17 @@ pub async fn acceptance_items() -> Result<Vec<ItemSummary>, AppError> {
         .map_err(crate::web::refuse)
 }
 
-/// The item page's data. A partner opening a notified item records the read receipt.
+/// The item page's data. A partner opening a notified item records the read receipt,
+/// unless a page of another site sent them: a link elsewhere must not sign for them.
 #[server(endpoint = "item_detail")]
 pub async fn load_item_detail(id: String) -> Result<ItemDetail, AppError> {
     let user = reader()?;
     let db = crate::web::db()?;
     let now = chrono::Utc::now();
     let result = async {
-        super::service::mark_notifications_read(&db, &user, &id, now).await?;
+        if !crate::web::sent_from_another_site() {
+            super::service::mark_notifications_read(&db, &user, &id, now).await?;
+        }
         super::service::get_item(&db, &user, &id, now).await
     }
     .await;

@@ -228,3 +228,93 @@ async fn a_strangers_refusals_do_not_flood_the_security_log() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(written, Some(1));
 }
+
+/// A link on another site to a notified item, opened by the partner department, shows
+/// the item but does not sign for the notification; opened from the app, it does.
+#[tokio::test]
+async fn a_link_from_another_site_does_not_sign_a_partners_read_receipt() {
+    let app = spawn_app().await;
+    let central = app.sign_in("central").await;
+    let unit = app::org::service::list_units(&app.db, None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|u| u.name == "海陵区教育局")
+        .map(|u| u.id)
+        .unwrap_or_else(|| panic!("no unit"));
+    let registered = app
+        .post_form(
+            "/api/register_item",
+            &[
+                ("item[unit]", unit.as_str()),
+                ("item[source]", "staffing_check"),
+                ("item[category]", "over_establishment"),
+                ("item[nature]", "violation"),
+                ("item[description]", "超编进人 2 名"),
+                ("item[quantity]", "2"),
+                ("item[found_on]", "2026-10-01"),
+                ("item[deadline]", "2027-03-31"),
+                ("item[head_name]", "周志明"),
+            ],
+            &central,
+            "/ledger/new",
+        )
+        .await;
+    let key = registered
+        .location()
+        .trim_start_matches("/items/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!key.is_empty(), "{}", registered.location());
+    let item = app::db::record("item", &key);
+    let notified = app
+        .post_form(
+            "/api/notify_department",
+            &[
+                ("item", key.as_str()),
+                ("dept", "inspection"),
+                ("note", "请配合督促"),
+            ],
+            &central,
+            &format!("/items/{key}"),
+        )
+        .await;
+    assert!(
+        notified.location().contains("saved=notify"),
+        "{}",
+        notified.location()
+    );
+    let partner = app.sign_in("inspection").await;
+    let read_at = || async {
+        let read: Vec<bool> = app
+            .db
+            .query(
+                "SELECT VALUE read_at != NONE FROM notification
+                 WHERE item = $item AND dept = 'inspection'",
+            )
+            .bind(("item", item.clone()))
+            .await
+            .and_then(|mut r| r.take(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        read
+    };
+    let open = |site: &'static str| {
+        Request::get(format!("/items/{key}"))
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, partner.as_str())
+            .header("sec-fetch-site", site)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    for site in ["cross-site", "same-site"] {
+        let page = app.send(open(site)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("请配合督促"), "{site}");
+        assert_eq!(read_at().await, vec![false], "{site}");
+    }
+    let page = app.send(open("same-origin")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(read_at().await, vec![true]);
+}
