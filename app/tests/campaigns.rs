@@ -13,6 +13,7 @@ use app::campaigns::service::{self as campaigns, FormFile};
 use app::campaigns::{Outcome, ReturnView};
 use app::db::Db;
 use app::error::Problem;
+use app::ledger::incoming::Incoming;
 use app::ledger::service as ledger;
 use app::ledger::{ItemFilter, calendar::parse_date};
 use std::path::PathBuf;
@@ -99,11 +100,24 @@ fn pairs(p: &[(&str, &str)]) -> Sent {
     Sent::new(&v, std::iter::empty())
 }
 
-fn photo(input: &str) -> FormFile {
+/// The files under `dir`, stored or waiting to be.
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => files_under(&e.path()),
+                _ => 1,
+            })
+            .sum()
+    })
+}
+
+/// A photo as the form brings it, received into `dir`.
+async fn photo(input: &str, dir: &std::path::Path) -> FormFile {
     FormFile {
         input: input.into(),
-        file_name: "现场.png".into(),
-        bytes: PHOTO.to_vec(),
+        file: ok(Incoming::from_bytes(dir, "现场.png", PHOTO).await),
         taken_ms: Some(1_795_000_000_000),
     }
 }
@@ -341,7 +355,7 @@ async fn a_return_goes_from_draft_to_accepted_and_feeds_the_ledger() {
         &w.district,
         &r.id,
         &complete(&r, &unit),
-        &[photo("new-0-photo")],
+        &[photo("new-0-photo", &dir).await],
         "submit-00002",
         1,
         true,
@@ -463,7 +477,7 @@ async fn a_return_goes_from_draft_to_accepted_and_feeds_the_ledger() {
             &w.district,
             &r.id,
             &complete(&r, &unit),
-            &[photo(&format!("evidence-{item}"))],
+            &[photo(&format!("evidence-{item}"), &late).await],
             "late-00001",
             0,
             true,
@@ -475,7 +489,7 @@ async fn a_return_goes_from_draft_to_accepted_and_feeds_the_ledger() {
     );
     let v = ok(campaigns::return_view(&w.db, &w.central, &r.id, at("2026-12-07")).await);
     assert!(v.conflicts.is_empty());
-    assert_eq!(std::fs::read_dir(&late).map_or(0, |d| d.count()), 0);
+    assert_eq!(files_under(&late), 0);
 }
 
 #[tokio::test]
@@ -491,7 +505,7 @@ async fn a_replayed_submission_is_stored_once() {
             &w.district,
             &r.id,
             &complete(&r, &unit),
-            &[photo("new-0-photo")],
+            &[photo("new-0-photo", &dir).await],
             "device-replay-1",
             0,
             true,
@@ -749,7 +763,7 @@ async fn an_on_site_verification_updates_the_ledger() {
                 &w.district,
                 &key,
                 &sent,
-                &[photo("photos")],
+                &[photo("photos", &dir).await],
                 "visit-0000001",
                 0,
                 &dir,

@@ -169,11 +169,9 @@ fn progress(text: &str, remaining: &str) -> ProgressInput {
     }
 }
 
-fn photo() -> Vec<Upload> {
-    vec![Upload {
-        file_name: "现场.jpg".into(),
-        bytes: JPEG.to_vec(),
-    }]
+/// A photo as the progress form brings it, received into the world's files folder.
+async fn photo(w: &World) -> Vec<Upload> {
+    vec![ok(Upload::from_bytes(&w.files, "现场.jpg", JPEG).await)]
 }
 
 /// Register and walk an item to "in rectification" (violation) or "digesting".
@@ -237,7 +235,7 @@ async fn a_violation_goes_from_registration_to_closed_on_time() {
         &w.head_a,
         &id,
         &progress("已清退 3 人", "0"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )
@@ -411,7 +409,7 @@ async fn refused_steps_say_why_and_change_nothing() {
         &w.head_a,
         &working,
         &progress("完成", "0"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )
@@ -506,7 +504,7 @@ async fn an_extension_moves_only_the_approved_deadline_and_on_time_stays_honest(
         &w.head_a,
         &id,
         &progress("完成", "0"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         late,
     )
@@ -537,7 +535,7 @@ async fn a_return_sends_the_item_back_with_the_opinion_and_a_new_round_starts() 
         &w.head_a,
         &id,
         &progress("完成", "0"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )
@@ -576,7 +574,7 @@ async fn a_closed_item_never_reopens_and_a_recurrence_is_a_new_linked_item() {
         &w.head_a,
         &id,
         &progress("完成", "0"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )
@@ -748,7 +746,7 @@ async fn a_unit_head_of_unit_b_gets_nothing_of_unit_a() {
         &w.head_a,
         &id,
         &progress("进展", "1"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )
@@ -864,7 +862,7 @@ async fn districts_partners_and_the_administrator_see_only_their_share() {
         &w.head_a,
         &id,
         &progress("完成", "0"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )
@@ -1094,10 +1092,12 @@ async fn the_ledger_filters_search_and_pages() {
 async fn evidence_is_checked_by_content_and_stored_by_hash() {
     let w = world().await;
     let id = working_item(&w, "violation", "2026-12-31").await;
-    let fake = vec![Upload {
-        file_name: "photo.jpg".into(),
-        bytes: b"<script>alert(1)</script>".to_vec(),
-    }];
+    let fake = vec![ok(Upload::from_bytes(
+        &w.files,
+        "photo.jpg",
+        b"<script>alert(1)</script>",
+    )
+    .await)];
     assert_eq!(
         ledger::report_progress(
             &w.db,
@@ -1111,10 +1111,12 @@ async fn evidence_is_checked_by_content_and_stored_by_hash() {
         .await,
         Err(AppError::invalid(Field::Files, Problem::FileType))
     );
-    let huge = vec![Upload {
-        file_name: "big.pdf".into(),
-        bytes: [b"%PDF-1.7\n".as_slice(), &vec![0u8; 11 * 1024 * 1024]].concat(),
-    }];
+    let huge = vec![ok(Upload::from_bytes(
+        &w.files,
+        "big.pdf",
+        &[b"%PDF-1.7\n".as_slice(), &vec![0u8; 11 * 1024 * 1024]].concat(),
+    )
+    .await)];
     assert_eq!(
         ledger::report_progress(
             &w.db,
@@ -1141,7 +1143,7 @@ async fn evidence_is_checked_by_content_and_stored_by_hash() {
         &w.head_a,
         &id,
         &progress("进展", "2"),
-        &photo(),
+        &photo(&w).await,
         &w.files,
         now(),
     )

@@ -183,11 +183,13 @@ async fn a_closure_request_waiting_five_days_reminds_the_pending_co_signers() {
     let inspection = partner(&w.db, "inspection", "inspection").await;
     let organisation = partner(&w.db, "orgdept", "organisation").await;
     let hr = partner(&w.db, "hr.bureau", "human_resources").await;
-    let photo = vec![app::ledger::Upload {
-        file_name: "p.jpg".into(),
-        bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0],
-    }];
     let files = std::env::temp_dir().join(format!("rectify-reminders-{}", std::process::id()));
+    let photo = vec![ok(app::ledger::Upload::from_bytes(
+        &files,
+        "p.jpg",
+        &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0],
+    )
+    .await)];
     let t = at("2026-12-01");
     let text = app::ledger::ProgressInput {
         text: "完成".into(),

@@ -10,6 +10,8 @@ use super::service::{self, FormFile};
 use crate::AppError;
 use crate::auth::SessionUser;
 use crate::db::Db;
+use crate::ledger::evidence::MAX_FILE_BYTES;
+use crate::ledger::incoming::Incoming;
 use crate::web::Settings;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderMap, StatusCode};
@@ -56,7 +58,7 @@ impl Received {
     }
 }
 
-async fn receive(mut form: Multipart) -> Result<Received, AppError> {
+async fn receive(mut form: Multipart, files_dir: &std::path::Path) -> Result<Received, AppError> {
     let mut got = Received::default();
     loop {
         let field = match form.next_field().await {
@@ -65,13 +67,14 @@ async fn receive(mut form: Multipart) -> Result<Received, AppError> {
             Err(_) => return Err(AppError::BadRequest),
         };
         let name = field.name().unwrap_or_default().to_string();
-        if let Some(file_name) = field.file_name().map(str::to_string) {
-            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest)?;
-            if !bytes.is_empty() {
+        if field.file_name().is_some() {
+            // Each file to disk as it comes, whatever its size: the limit is judged
+            // after, with the rest of the form.
+            let file = Incoming::receive(field, files_dir, MAX_FILE_BYTES).await?;
+            if !file.is_empty() {
                 got.files.push(FormFile {
                     input: name,
-                    file_name,
-                    bytes: bytes.to_vec(),
+                    file,
                     taken_ms: None,
                 });
             }
@@ -118,7 +121,11 @@ pub async fn submit_return(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let received = receive(form).await;
+    // Who is calling is known before the body is read (the guard refuses strangers).
+    let received = match &user {
+        None => Err(AppError::NotSignedIn),
+        Some(_) => receive(form, &settings.files_dir).await,
+    };
     let id = received
         .as_ref()
         .map(|r| r.value("return"))
@@ -161,7 +168,11 @@ pub async fn record_verification(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let received = receive(form).await;
+    // Who is calling is known before the body is read (the guard refuses strangers).
+    let received = match &user {
+        None => Err(AppError::NotSignedIn),
+        Some(_) => receive(form, &settings.files_dir).await,
+    };
     let id = received
         .as_ref()
         .map(|r| r.value("verification"))

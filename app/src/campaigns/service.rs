@@ -23,22 +23,21 @@ use crate::db::{Db, key_of, record};
 use crate::error::{Field, InputProblem, Problem};
 use crate::ledger::NewItem;
 use crate::ledger::calendar::{format_date, parse_date, today};
-use crate::ledger::evidence::{MAX_FILE_BYTES, sniff};
-use crate::ledger::service::{
-    CREATE_ITEMS, Change, commit_many, list_categories, prepare_items, store_file,
-};
+use crate::ledger::evidence::MAX_FILE_BYTES;
+use crate::ledger::incoming::Incoming;
+use crate::ledger::service::{CREATE_ITEMS, Change, commit_many, list_categories, prepare_items};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use std::path::Path;
 use surrealdb::types::{RecordId, SurrealValue, Value};
 
-/// A file received with a form: the input it came from, its name, its bytes and the
-/// time the phone said it was taken (milliseconds since 1970, from `File.lastModified`).
-#[derive(Clone, Debug, Default)]
+/// A file received with a form: the input it came from, the file (on disk while the
+/// request is handled) and the time the phone said it was taken (milliseconds since
+/// 1970, from `File.lastModified`).
+#[derive(Debug)]
 pub struct FormFile {
     pub input: String,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
+    pub file: Incoming,
     pub taken_ms: Option<i64>,
 }
 
@@ -748,8 +747,8 @@ pub async fn return_view(
     })
 }
 
-/// When a photo was taken: its EXIF DateTimeOriginal (Shanghai time), else what the
-/// phone said, else now.
+/// When a photo was taken: its EXIF DateTimeOriginal (Shanghai time) read from the
+/// file's start, else what the phone said, else now.
 fn taken_at(bytes: &[u8], taken_ms: Option<i64>, now: DateTime<Utc>) -> String {
     let exif = exif::Reader::new()
         .read_from_container(&mut std::io::Cursor::new(bytes))
@@ -777,7 +776,7 @@ async fn store_form_files(
     files_dir: &Path,
     now: DateTime<Utc>,
 ) -> Result<Vec<StoredFile>, AppError> {
-    let files: Vec<&FormFile> = files.iter().filter(|f| !f.bytes.is_empty()).collect();
+    let files: Vec<&FormFile> = files.iter().filter(|f| !f.file.is_empty()).collect();
     if files.len() > MAX_FORM_FILES {
         return Err(AppError::invalid(Field::Files, Problem::Invalid));
     }
@@ -787,7 +786,7 @@ async fn store_form_files(
         if !allowed(&f.input) {
             return Err(AppError::BadRequest);
         }
-        if f.bytes.len() > MAX_FILE_BYTES {
+        if f.file.size > MAX_FILE_BYTES {
             problems.push(InputProblem::new(
                 &f.input,
                 Problem::FileTooLarge {
@@ -796,7 +795,7 @@ async fn store_form_files(
             ));
             continue;
         }
-        match sniff(&f.bytes) {
+        match f.file.kind() {
             Some(k) => kinds.push(k),
             None => problems.push(InputProblem::new(&f.input, Problem::FileType)),
         }
@@ -806,14 +805,14 @@ async fn store_form_files(
     }
     let mut stored = Vec::new();
     for (f, kind) in files.iter().zip(kinds) {
-        let sha256 = store_file(files_dir, &f.bytes).await?;
+        let sha256 = f.file.store(files_dir).await?;
         stored.push(StoredFile {
             input: f.input.clone(),
             sha256,
             kind: kind.as_str().to_string(),
-            file_name: crate::ledger::evidence::clean_file_name(&f.file_name),
-            size: f.bytes.len() as i64,
-            taken_at: taken_at(&f.bytes, f.taken_ms, now),
+            file_name: crate::ledger::evidence::clean_file_name(&f.file.file_name),
+            size: f.file.size as i64,
+            taken_at: taken_at(&f.file.head, f.taken_ms, now),
         });
     }
     Ok(stored)
@@ -922,7 +921,7 @@ pub async fn submit_return(
     sent.files.extend(
         files
             .iter()
-            .filter(|f| !f.bytes.is_empty())
+            .filter(|f| !f.file.is_empty())
             .map(|f| f.input.clone()),
     );
     let answers = rules::read_return(&spec, &sent, submit).map_err(AppError::Form)?;
@@ -1462,7 +1461,7 @@ pub async fn record_verification(
     sent.files.extend(
         files
             .iter()
-            .filter(|f| !f.bytes.is_empty())
+            .filter(|f| !f.file.is_empty())
             .map(|f| f.input.clone()),
     );
     let record_ = rules::read_verification(&spec, &sent, true).map_err(AppError::Form)?;

@@ -420,10 +420,7 @@ pub async fn ensure_demo_ledger(db: &Db, files_dir: &Path) -> Result<(), AppErro
         } else {
             quantity.map(|q| i64::from(q / 2))
         };
-        let files = vec![Upload {
-            file_name: "整改佐证.png".into(),
-            bytes: EVIDENCE_PNG.to_vec(),
-        }];
+        let files = vec![Upload::from_bytes(files_dir, "整改佐证.png", EVIDENCE_PNG).await?];
         ledger::report_progress(
             db,
             &head,

@@ -100,6 +100,16 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
     }
 }
 
+/// What a file is from its first and last bytes only (a file received to disk,
+/// [`super::incoming`]): an Office file's `[Content_Types].xml` may be named only in the
+/// ZIP's directory at its end.
+pub fn sniff_ends(head: &[u8], tail: &[u8]) -> Option<FileKind> {
+    sniff(head).or_else(|| {
+        (head.starts_with(b"PK\x03\x04") && contains(tail, b"[Content_Types].xml"))
+            .then_some(FileKind::OfficeOpenXml)
+    })
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -143,6 +153,16 @@ mod tests {
         assert_eq!(sniff(b"<html><script>"), None);
         assert_eq!(sniff(b"MZ\x90\0"), None);
         assert_eq!(sniff(b""), None);
+        // A file received to disk is judged from its ends.
+        assert_eq!(
+            sniff_ends(
+                b"PK\x03\x04 word/document.xml",
+                b"...[Content_Types].xml..."
+            ),
+            Some(FileKind::OfficeOpenXml)
+        );
+        assert_eq!(sniff_ends(b"PK\x03\x04 a zip", b"a zip's end"), None);
+        assert_eq!(sniff_ends(b"%PDF-1.7\n", b"%%EOF"), Some(FileKind::Pdf));
     }
 
     #[test]

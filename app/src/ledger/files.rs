@@ -107,7 +107,12 @@ pub async fn report_progress(
     let mut input = ProgressInput::default();
     let mut uploads = Vec::new();
     let mut malformed = false;
+    let mut failed = None;
     loop {
+        if user.is_none() {
+            // Who is calling is known before the body is read (the guard refuses strangers).
+            break;
+        }
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
@@ -118,14 +123,15 @@ pub async fn report_progress(
         };
         let name = field.name().unwrap_or_default().to_string();
         if name == "files" {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            match field.bytes().await {
-                Ok(bytes) => uploads.push(Upload {
-                    file_name,
-                    bytes: bytes.to_vec(),
-                }),
-                Err(_) => {
+            // To disk as it comes; its size is judged with the rest of the report.
+            match Upload::receive(field, &settings.files_dir, MAX_FILE_BYTES).await {
+                Ok(file) => uploads.push(file),
+                Err(AppError::BadRequest) => {
                     malformed = true;
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(e);
                     break;
                 }
             }
@@ -145,10 +151,11 @@ pub async fn report_progress(
         }
     }
     let item_path = format!("/items/{}", urlencode(item.trim()));
-    let result = match user {
-        None => Err(AppError::NotSignedIn),
-        Some(_) if malformed => Err(AppError::BadRequest),
-        Some(Extension(user)) => {
+    let result = match (user, failed) {
+        (None, _) => Err(AppError::NotSignedIn),
+        (Some(_), Some(e)) => Err(e),
+        (Some(_), None) if malformed => Err(AppError::BadRequest),
+        (Some(Extension(user)), None) => {
             service::report_progress(
                 &db,
                 &user,

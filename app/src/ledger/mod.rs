@@ -14,6 +14,8 @@ pub mod chain;
 pub mod evidence;
 #[cfg(feature = "ssr")]
 pub mod files;
+#[cfg(feature = "ssr")]
+pub mod incoming;
 pub mod lifecycle;
 pub mod pages;
 pub mod rules;
@@ -322,9 +324,6 @@ pub struct ProgressInput {
     pub next_steps: String,
 }
 
-/// An evidence file as received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
+/// An evidence file as received (on disk while its request is handled).
+#[cfg(feature = "ssr")]
+pub use incoming::Incoming as Upload;

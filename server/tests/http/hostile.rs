@@ -3,6 +3,7 @@
 
 use super::*;
 use axum::body::Bytes;
+use futures::StreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -235,39 +236,7 @@ async fn a_strangers_refusals_do_not_flood_the_security_log() {
 async fn a_link_from_another_site_does_not_sign_a_partners_read_receipt() {
     let app = spawn_app().await;
     let central = app.sign_in("central").await;
-    let unit = app::org::service::list_units(&app.db, None)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .find(|u| u.name == "海陵区教育局")
-        .map(|u| u.id)
-        .unwrap_or_else(|| panic!("no unit"));
-    let registered = app
-        .post_form(
-            "/api/register_item",
-            &[
-                ("item[unit]", unit.as_str()),
-                ("item[source]", "staffing_check"),
-                ("item[category]", "over_establishment"),
-                ("item[nature]", "violation"),
-                ("item[description]", "超编进人 2 名"),
-                ("item[quantity]", "2"),
-                ("item[found_on]", "2026-10-01"),
-                ("item[deadline]", "2027-03-31"),
-                ("item[head_name]", "周志明"),
-            ],
-            &central,
-            "/ledger/new",
-        )
-        .await;
-    let key = registered
-        .location()
-        .trim_start_matches("/items/")
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(!key.is_empty(), "{}", registered.location());
+    let key = app.register_item(&central).await;
     let item = app::db::record("item", &key);
     let notified = app
         .post_form(
@@ -317,4 +286,77 @@ async fn a_link_from_another_site_does_not_sign_a_partners_read_receipt() {
     let page = app.send(open("same-origin")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(read_at().await, vec![true]);
+}
+
+/// The largest file waiting under the incoming folder of the tests' files folder.
+fn largest_waiting() -> u64 {
+    let incoming = std::env::temp_dir()
+        .join("rectify-http-tests")
+        .join("incoming");
+    std::fs::read_dir(incoming).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// An upload goes to disk while it arrives, never whole into memory, and a refused
+/// report leaves none of it behind.
+#[tokio::test]
+async fn an_upload_is_written_to_disk_as_it_arrives_and_removed_when_refused() {
+    let app = spawn_app().await;
+    let central = app.sign_in("central").await;
+    let key = app.register_item(&central).await;
+    let head = app.sign_in("unithead").await;
+    let scan = [b"%PDF-1.7\n".as_slice(), &vec![b'x'; 6 * 1024 * 1024]].concat();
+    let (content_type, body) = multipart(
+        &[("item", key.as_str()), ("text", "已整改")],
+        Some(("scan.pdf", &scan)),
+    );
+    // Halfway through the body, how much of the file is on disk already.
+    let seen_halfway = Arc::new(AtomicUsize::new(0));
+    let len = body.len();
+    let pieces: Vec<Bytes> = body.chunks(PIECE).map(Bytes::copy_from_slice).collect();
+    let seen = seen_halfway.clone();
+    let stream = futures::stream::iter(pieces.into_iter().enumerate()).then(move |(i, piece)| {
+        let seen = seen.clone();
+        async move {
+            if i * PIECE >= len / 2 && seen.load(Ordering::SeqCst) == 0 {
+                // Give the server's task the time to write what it has.
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                seen.store(largest_waiting().max(1) as usize, Ordering::SeqCst);
+            }
+            Ok::<_, std::io::Error>(piece)
+        }
+    });
+    let req = Request::post(app::ledger::files::REPORT_PROGRESS_PATH)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_LENGTH, len.to_string())
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::COOKIE, head.as_str())
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reply = app.send(req).await;
+    // The item is not yet issued to the unit: the report is refused.
+    assert!(reply.location().contains("error="), "{}", reply.location());
+    let halfway = seen_halfway.load(Ordering::SeqCst) as u64;
+    assert!(
+        halfway >= 2 * 1024 * 1024,
+        "on disk halfway: {halfway} bytes"
+    );
+    assert!(
+        largest_waiting() < 1024 * 1024,
+        "a refused upload stays behind"
+    );
+    let stored: Option<i64> = app
+        .db
+        .query("RETURN count(SELECT id FROM attachment)")
+        .await
+        .and_then(|mut r| r.take(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored, Some(0));
 }

@@ -143,6 +143,45 @@ impl TestApp {
             .await
     }
 
+    /// The central office registers an item for 海陵区教育局 through the plain form;
+    /// its key.
+    async fn register_item(&self, central: &str) -> String {
+        let unit = app::org::service::list_units(&self.db, None)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|u| u.name == "海陵区教育局")
+            .map(|u| u.id)
+            .unwrap_or_else(|| panic!("no unit"));
+        let reply = self
+            .post_form(
+                "/api/register_item",
+                &[
+                    ("item[unit]", unit.as_str()),
+                    ("item[source]", "staffing_check"),
+                    ("item[category]", "over_establishment"),
+                    ("item[nature]", "violation"),
+                    ("item[description]", "超编进人 2 名"),
+                    ("item[quantity]", "2"),
+                    ("item[found_on]", "2026-10-01"),
+                    ("item[deadline]", "2027-03-31"),
+                    ("item[head_name]", "周志明"),
+                ],
+                central,
+                "/ledger/new",
+            )
+            .await;
+        assert!(reply.status.is_redirection(), "{}", reply.body);
+        let location = reply.location();
+        assert!(location.starts_with("/items/"), "{location}");
+        location
+            .trim_start_matches("/items/")
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     async fn demo_password(&self, username: &str) -> String {
         app::demo::accounts(&self.db)
             .await
@@ -527,40 +566,7 @@ impl TestApp {
 async fn the_ledger_forms_work_without_javascript_and_evidence_stays_in_scope() {
     let app = spawn_app().await;
     let central = app.sign_in("central").await;
-    let unit = app::org::service::list_units(&app.db, None)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .find(|u| u.name == "海陵区教育局")
-        .map(|u| u.id)
-        .unwrap_or_else(|| panic!("no unit"));
-    let reply = app
-        .post_form(
-            "/api/register_item",
-            &[
-                ("item[unit]", unit.as_str()),
-                ("item[source]", "staffing_check"),
-                ("item[category]", "over_establishment"),
-                ("item[nature]", "violation"),
-                ("item[description]", "超编进人 2 名"),
-                ("item[quantity]", "2"),
-                ("item[found_on]", "2026-10-01"),
-                ("item[deadline]", "2027-03-31"),
-                ("item[head_name]", "周志明"),
-            ],
-            &central,
-            "/ledger/new",
-        )
-        .await;
-    assert!(reply.status.is_redirection(), "{}", reply.body);
-    let location = reply.location().to_string();
-    assert!(location.starts_with("/items/"), "{location}");
-    let id = location
-        .trim_start_matches("/items/")
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let id = app.register_item(&central).await;
     let step = |step: &'static str, cookie: String| {
         let id = id.clone();
         let app = &app;

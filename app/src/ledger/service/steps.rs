@@ -12,7 +12,7 @@ use crate::error::{Field, Problem};
 use crate::ledger::acceptance::{CoSigner, Round, required_co_signers};
 use crate::ledger::actions::{may_report_progress, may_request_extension};
 use crate::ledger::calendar::{format_date, parse_date, today};
-use crate::ledger::evidence::{MAX_FILE_BYTES, MAX_FILES, sniff};
+use crate::ledger::evidence::{MAX_FILE_BYTES, MAX_FILES};
 use crate::ledger::lifecycle::{Status, Step, next_status};
 use crate::ledger::rules::{TEXT_MAX, valid_extension, valid_plan, valid_progress};
 use crate::ledger::{PlanInput, ProgressInput, Upload};
@@ -273,38 +273,9 @@ pub fn stored_path(files_dir: &Path, sha256: &str) -> std::path::PathBuf {
     files_dir.join(&sha256[..2.min(sha256.len())]).join(sha256)
 }
 
-/// Write a file durably under its content hash (once: the same photo twice is one file).
-pub(crate) async fn store_file(files_dir: &Path, bytes: &[u8]) -> Result<String, AppError> {
-    use sha2::{Digest, Sha256};
-    let sha = hex::encode(Sha256::digest(bytes));
-    let path = stored_path(files_dir, &sha);
-    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        return Ok(sha);
-    }
-    let dir = path
-        .parent()
-        .ok_or_else(|| AppError::internal("file path without parent"))?
-        .to_path_buf();
-    let bytes = bytes.to_vec();
-    let tmp = dir.join(format!("{sha}.partial"));
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        use std::io::Write;
-        std::fs::create_dir_all(&dir)?;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        // The rename itself must reach the disk before we say the file is saved.
-        std::fs::File::open(&dir)?.sync_all()
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(|e| AppError::internal(format!("storing evidence: {e}")))?;
-    Ok(sha)
-}
-
 /// A progress report with its evidence. Every file is checked (kind from the content,
-/// size) before anything is stored; the files are on disk before the report is saved.
+/// size) before anything is stored; the files are in their place before the report is
+/// saved, and those of a refused report are deleted with its request.
 pub async fn report_progress(
     db: &Db,
     user: &SessionUser,
@@ -326,13 +297,13 @@ pub async fn report_progress(
         });
     }
     let progress = valid_progress(input, row.quantity_baseline)?;
-    let uploads: Vec<&Upload> = uploads.iter().filter(|u| !u.bytes.is_empty()).collect();
+    let uploads: Vec<&Upload> = uploads.iter().filter(|u| !u.is_empty()).collect();
     if uploads.len() > MAX_FILES {
         return Err(AppError::invalid(Field::Files, Problem::Invalid));
     }
     let mut files = Vec::new();
     for u in &uploads {
-        if u.bytes.len() > MAX_FILE_BYTES {
+        if u.size > MAX_FILE_BYTES {
             return Err(AppError::invalid(
                 Field::Files,
                 Problem::FileTooLarge {
@@ -340,16 +311,18 @@ pub async fn report_progress(
                 },
             ));
         }
-        let kind = sniff(&u.bytes).ok_or(AppError::invalid(Field::Files, Problem::FileType))?;
+        let kind = u
+            .kind()
+            .ok_or(AppError::invalid(Field::Files, Problem::FileType))?;
         files.push((
             kind,
             crate::ledger::evidence::clean_file_name(&u.file_name),
-            u.bytes.len(),
+            u.size,
         ));
     }
     let mut stored = Vec::new();
     for (u, (kind, name, size)) in uploads.iter().zip(&files) {
-        let sha = store_file(files_dir, &u.bytes).await?;
+        let sha = u.store(files_dir).await?;
         stored
             .push(json!({ "sha256": sha, "kind": kind.as_str(), "file_name": name, "size": size }));
     }
