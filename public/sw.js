@@ -34,6 +34,13 @@ self.addEventListener('activate', (event) => {
 async function fromNetworkThenCache(request) {
   try {
     const response = await fetch(request);
+    // The server shows the sign-in page only to a browser signed in nowhere (a signed-in
+    // one is sent home): the session ended (unused, its lifetime, signed out elsewhere),
+    // so the signed-in pages kept on this device go with it.
+    if (response.ok && new URL(request.url).pathname === '/login') {
+      await caches.delete(PAGES);
+      return response;
+    }
     if (response.ok && response.type === 'basic') {
       const copy = response.clone();
       caches.open(PAGES).then((cache) => cache.put(request, copy));

@@ -52,3 +52,28 @@ test('with the network cut, the offline page shows', async ({ page, context }) =
   await expect(page.locator('h1')).toContainText('您好');
   await context.setOffline(false);
 });
+
+test('once the session has ended, the pages kept for offline reading are gone', async ({ page, context }) => {
+  await signInAs(page, 'unit_head');
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await page.goto('/inbox');
+  const kept = () => page.evaluate(async () => {
+    const names = (await caches.keys()).filter((k) => k.startsWith('rectify-pages-'));
+    const counts = await Promise.all(names.map(async (k) => (await (await caches.open(k)).keys()).length));
+    return counts.reduce((a, b) => a + b, 0);
+  });
+  await expect.poll(kept).toBeGreaterThan(0);
+  // The server no longer knows this browser's session (as after 30 idle minutes or a
+  // sign-out on another tab): the next page is the sign-in.
+  await context.clearCookies();
+  await page.goto('/inbox');
+  await expect(page).toHaveURL(/\/login/);
+  await expect.poll(kept).toBe(0);
+  // Offline, the signed-in page is no longer shown from this device.
+  await context.setOffline(true);
+  await page.goto('/inbox').catch(() => undefined);
+  await expect(page.locator('h1')).toHaveText('当前处于离线状态');
+  await context.setOffline(false);
+});
