@@ -212,6 +212,10 @@ pub enum Problem {
     },
     /// An uploaded file of a kind not accepted (judged from its content).
     FileType,
+    /// The person's evidence of the day has reached its quota.
+    QuotaUsed {
+        max_mb: u32,
+    },
     /// A value that does not match what it is checked against (a current password).
     Wrong,
     /// Two entries that should be the same are not (a new password typed twice).
@@ -246,6 +250,7 @@ impl Problem {
             Problem::NotLater => "not_later",
             Problem::FileTooLarge { .. } => "file_too_large",
             Problem::FileType => "file_type",
+            Problem::QuotaUsed { .. } => "quota_used",
             Problem::Wrong => "wrong",
             Problem::Mismatch => "mismatch",
         }
@@ -261,7 +266,8 @@ pub fn encode_problems(problems: &[InputProblem]) -> String {
             match p.problem {
                 Problem::TooLong { max: n }
                 | Problem::TooShort { min: n }
-                | Problem::FileTooLarge { max_mb: n } => format!("{}:{code}.{n}", p.input),
+                | Problem::FileTooLarge { max_mb: n }
+                | Problem::QuotaUsed { max_mb: n } => format!("{}:{code}.{n}", p.input),
                 _ => format!("{}:{code}", p.input),
             }
         })
@@ -291,6 +297,7 @@ pub fn decode_problems(s: &str) -> Vec<InputProblem> {
                 "too_short" => Problem::TooShort { min: n()? },
                 "file_too_large" => Problem::FileTooLarge { max_mb: n()? },
                 "file_type" => Problem::FileType,
+                "quota_used" => Problem::QuotaUsed { max_mb: n()? },
                 "wrong" => Problem::Wrong,
                 "mismatch" => Problem::Mismatch,
                 "taken" => Problem::Taken,
@@ -315,6 +322,9 @@ pub enum AppError {
     BadCredentials,
     #[error("account locked for {minutes} more minutes")]
     AccountLocked { minutes: i64 },
+    /// The administrator disabled the account; said only to someone with its password.
+    #[error("account disabled")]
+    AccountDisabled,
     #[error("invalid {field:?}: {problem:?}")]
     Validation { field: Field, problem: Problem },
     /// The step is not possible in the item's present state (it may have moved on
@@ -351,6 +361,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::BadCredentials | AppError::AccountLocked { .. } => 401,
+            AppError::AccountDisabled => 403,
             AppError::Validation { .. } | AppError::BadRequest | AppError::Form(_) => 400,
             AppError::WrongState => 409,
             AppError::RateLimited => 429,
@@ -377,6 +388,7 @@ impl AppError {
             AppError::AccountLocked { minutes } => {
                 vec![kind("locked"), ("minutes", minutes.to_string())]
             }
+            AppError::AccountDisabled => vec![kind("disabled")],
             AppError::Validation { field, problem } => {
                 let mut q = vec![kind("invalid"), ("field", field.as_str().to_string())];
                 match problem {
@@ -397,6 +409,10 @@ impl AppError {
                         q.push(("limit", max_mb.to_string()));
                     }
                     Problem::FileType => q.push(("problem", "file_type".into())),
+                    Problem::QuotaUsed { max_mb } => {
+                        q.push(("problem", "quota_used".into()));
+                        q.push(("limit", max_mb.to_string()));
+                    }
                     Problem::Wrong => q.push(("problem", "wrong".into())),
                     Problem::Mismatch => q.push(("problem", "mismatch".into())),
                 }
@@ -423,6 +439,7 @@ impl AppError {
             "locked" => AppError::AccountLocked {
                 minutes: get("minutes")?.parse().ok()?,
             },
+            "disabled" => AppError::AccountDisabled,
             "invalid" => {
                 let field = Field::parse(&get("field")?)?;
                 let problem = match get("problem")?.as_str() {
@@ -434,6 +451,7 @@ impl AppError {
                     "not_later" => Problem::NotLater,
                     "file_too_large" => Problem::FileTooLarge { max_mb: limit()? },
                     "file_type" => Problem::FileType,
+                    "quota_used" => Problem::QuotaUsed { max_mb: limit()? },
                     "wrong" => Problem::Wrong,
                     "mismatch" => Problem::Mismatch,
                     _ => return None,
@@ -503,6 +521,7 @@ mod tests {
             AppError::NotFound,
             AppError::BadCredentials,
             AppError::AccountLocked { minutes: 15 },
+            AppError::AccountDisabled,
             AppError::invalid(Field::Username, Problem::Required),
             AppError::invalid(Field::DisplayName, Problem::TooLong { max: 40 }),
             AppError::invalid(Field::Password, Problem::TooShort { min: 8 }),
@@ -511,6 +530,7 @@ mod tests {
             AppError::invalid(Field::NewDeadline, Problem::NotLater),
             AppError::invalid(Field::Files, Problem::FileTooLarge { max_mb: 10 }),
             AppError::invalid(Field::Files, Problem::FileType),
+            AppError::invalid(Field::Files, Problem::QuotaUsed { max_mb: 500 }),
             AppError::WrongState,
             AppError::RateLimited,
             AppError::BadRequest,

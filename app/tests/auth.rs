@@ -4,7 +4,7 @@
 
 use app::AppError;
 use app::admin::NewUser;
-use app::admin::service::{create_account, create_user, list_users, reset_password};
+use app::admin::service::{create_account, create_user, list_users, reset_password, set_disabled};
 use app::auth::service::{
     SessionState, change_password, resolve_session, set_locale, sign_in, sign_in_from, sign_out,
 };
@@ -391,6 +391,70 @@ async fn a_password_reset_unlocks_and_signs_out_everywhere() {
         sign_in(&db, "zhou", "taizhou2026", t0()).await.err(),
         Some(AppError::BadCredentials)
     );
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_signed_out_everywhere_and_cannot_sign_in_until_enabled() {
+    let db = db().await;
+    unit_head(&db, "zhou", "taizhou2026").await;
+    let admin = create_account(
+        &db,
+        &NewUser {
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            password: "admin-pass-2026".into(),
+            role: "administrator".into(),
+            ..Default::default()
+        },
+        false,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let signed = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let zhou = signed.user.id.clone();
+    assert_eq!(set_disabled(&db, &admin, &zhou, true).await, Ok(()));
+    assert_eq!(
+        resolve_session(&db, &signed.token, t0()).await,
+        Ok(SessionState::Absent)
+    );
+    // Only the right password learns that the account is disabled.
+    assert_eq!(
+        sign_in(&db, "zhou", "taizhou2026", t0()).await.err(),
+        Some(AppError::AccountDisabled)
+    );
+    assert_eq!(
+        sign_in(&db, "zhou", "wrong-password", t0()).await.err(),
+        Some(AppError::BadCredentials)
+    );
+    let listed = list_users(&db, t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        listed
+            .iter()
+            .map(|u| (u.username.as_str(), u.disabled))
+            .collect::<Vec<_>>(),
+        vec![("admin", false), ("zhou", true)]
+    );
+    // The administrator keeps their own account; a name that is no account is refused.
+    assert_eq!(
+        set_disabled(&db, &admin, &admin, true).await,
+        Err(AppError::invalid(Field::User, Problem::Invalid))
+    );
+    assert_eq!(
+        set_disabled(&db, &admin, "nobody", true).await,
+        Err(AppError::invalid(Field::User, Problem::Invalid))
+    );
+    assert_eq!(set_disabled(&db, &admin, &zhou, false).await, Ok(()));
+    let again = sign_in(&db, "zhou", "taizhou2026", t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        resolve_session(&db, &again.token, t0()).await,
+        Ok(SessionState::Live(_))
+    ));
 }
 
 #[tokio::test]

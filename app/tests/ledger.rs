@@ -1268,3 +1268,74 @@ async fn the_central_office_records_accountability_and_keeps_the_lists() {
     let d = ok(ledger::get_item(&w.db, &w.head_a, &new_id, now()).await);
     assert_eq!(d.summary.category.name, "违规设置议事协调机构");
 }
+
+#[tokio::test]
+async fn a_persons_files_of_a_day_stop_at_the_quota_even_when_sent_at_once() {
+    use app::ledger::evidence::DAILY_FILE_BYTES;
+    use app::ledger::quota;
+    let w = world().await;
+    // Eight parallel submissions of a quarter each: four are counted, four refused.
+    let quarter = DAILY_FILE_BYTES / 4;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (db, who) = (w.db.clone(), w.head_b.id.clone());
+            tokio::spawn(async move { quota::take(&db, &who, quarter, now()).await })
+        })
+        .collect();
+    let mut counted = 0;
+    for t in tasks {
+        if ok(t.await.unwrap_or_else(|e| panic!("{e}"))) {
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 4);
+    // A report that would take the day past the quota is refused and stores nothing.
+    let id = working_item(&w, "violation", "2026-12-31").await;
+    assert!(ok(quota::take(
+        &w.db,
+        &w.head_a.id,
+        DAILY_FILE_BYTES - 1,
+        now()
+    )
+    .await));
+    let photos = photo(&w).await;
+    assert_eq!(
+        ledger::report_progress(
+            &w.db,
+            &w.head_a,
+            &id,
+            &progress("现场照片", ""),
+            &photos,
+            &w.files,
+            now()
+        )
+        .await,
+        Err(AppError::invalid(
+            Field::Files,
+            Problem::QuotaUsed { max_mb: 500 }
+        ))
+    );
+    let sha = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(JPEG))
+    };
+    assert!(!ledger::stored_path(&w.files, &sha).exists());
+    assert!(
+        ok(ledger::get_item(&w.db, &w.head_a, &id, now()).await)
+            .progress
+            .is_empty()
+    );
+    // The next day (China time) the quota starts again.
+    let tomorrow = now() + Duration::days(1);
+    ok(ledger::report_progress(
+        &w.db,
+        &w.head_a,
+        &id,
+        &progress("现场照片", ""),
+        &photos,
+        &w.files,
+        tomorrow,
+    )
+    .await);
+    assert!(ledger::stored_path(&w.files, &sha).exists());
+}

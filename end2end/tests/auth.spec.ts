@@ -147,3 +147,38 @@ test('the administrator is told what is wrong with a new user and nothing is sav
   await expect(page.getByTestId('create-user').locator('input[name="user[username]"]')).toHaveValue(username);
   await expect(page.getByTestId('user-list')).not.toContainText(username);
 });
+
+test('a disabled account is signed out at once and signs in again only once enabled', async ({ page }, info) => {
+  const username = freshUsername('gone', info.project.name);
+  const given = 'Given-by-admin-7';
+  await adminCreatesUser(page, username, given);
+  await signIn(page, { username, password: given });
+  await choosesOwnPassword(page, given, 'Own-pass-77');
+  const theirs = await page.context().cookies();
+  // The administrator, on a device of their own.
+  await page.context().clearCookies();
+  await signInAs(page, 'administrator');
+  const choose = async (disabled: boolean, said: string) => {
+    await page.goto('/admin/users');
+    const form = page.getByTestId('disable-account');
+    await form.locator('select[name="user"]').selectOption({ label: `测试用户 (${username})` });
+    await form.locator(`button[value="${disabled}"]`).click();
+    await expect(page.getByRole('status')).toContainText(said);
+  };
+  await choose(true, '账号已停用');
+  await expect(page.getByTestId('user-list').locator(`tr[data-username="${username}"]`)).toContainText('已停用');
+  const admins = await page.context().cookies();
+  // Their phone, still holding its cookie, is signed out; the right password is told why.
+  await page.context().clearCookies();
+  await page.context().addCookies(theirs);
+  await page.goto('/ledger');
+  await expect(page).toHaveURL(/\/login/);
+  await signIn(page, { username, password: 'Own-pass-77' });
+  await expect(page.getByRole('alert')).toContainText('该账号已被管理员停用');
+  await page.context().clearCookies();
+  await page.context().addCookies(admins);
+  await choose(false, '账号已恢复');
+  await page.context().clearCookies();
+  await signIn(page, { username, password: 'Own-pass-77' });
+  await expect(page).toHaveURL(/\/$/);
+});

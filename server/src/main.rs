@@ -266,6 +266,7 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
         let db = state.db.clone();
         tokio::spawn(async move { app::stats::facts::warm(&db).await });
     }
+    tokio::spawn(sweep_incoming(state.settings.files_dir.clone()));
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
@@ -277,6 +278,21 @@ async fn serve(options: Options, db: app::db::Db) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// Uploads abandoned mid-request (a killed process, a phone gone quiet) are deleted
+/// from the incoming folder, at start and every hour.
+async fn sweep_incoming(files_dir: std::path::PathBuf) {
+    use app::ledger::incoming::{ABANDONED_AFTER, sweep};
+    loop {
+        let dir = files_dir.clone();
+        match tokio::task::spawn_blocking(move || sweep(&dir, ABANDONED_AFTER)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "abandoned uploads deleted"),
+            Err(e) => tracing::warn!(error = %e, "sweeping abandoned uploads"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(60 * 60)).await;
+    }
 }
 
 async fn print_demo_accounts(db: &app::db::Db) -> anyhow::Result<()> {

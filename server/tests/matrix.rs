@@ -164,6 +164,13 @@ const MATRIX: &[Entry] = &[
         ADMIN,
     ),
     e(
+        "/api/set_account_disabled",
+        ServerFn,
+        &[("user", "{spare_user}"), ("disabled", "false")],
+        Own,
+        ADMIN,
+    ),
+    e(
         "/api/security_log",
         ServerFn,
         &[("kind", ""), ("page", "0")],

@@ -115,3 +115,23 @@ pub async fn reset_password(user: String, new_password: String) -> Result<(), Ap
         &[],
     )
 }
+
+#[server(endpoint = "set_account_disabled")]
+pub async fn set_account_disabled(user: String, disabled: bool) -> Result<(), AppError> {
+    use crate::web;
+    let result = async {
+        let admin = admin()?;
+        super::service::set_disabled(&web::db()?, &admin.id, &user, disabled).await?;
+        tracing::info!(admin = %admin.username, user = %user, disabled, "account disabled or enabled");
+        Ok(())
+    }
+    .await;
+    let flag = if disabled { "disabled" } else { "enabled" };
+    web::finish_form(
+        result,
+        "/admin/users",
+        &[(flag, "1".into())],
+        "/admin/users",
+        &[],
+    )
+}

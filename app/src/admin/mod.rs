@@ -19,6 +19,8 @@ pub struct UserSummary {
     pub scope_name: Option<String>,
     pub phone: Option<String>,
     pub locked: bool,
+    /// The administrator disabled the account: no sign-in, no session.
+    pub disabled: bool,
 }
 
 /// The administrator's form for a new account, as posted.

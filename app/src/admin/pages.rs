@@ -1,8 +1,8 @@
 //! The administrator's screens: districts, units, users. Plain forms throughout.
 
 use super::api::{
-    CreateDistrict, CreateUnit, CreateUser, ResetPassword, admin_districts, admin_units,
-    admin_users,
+    CreateDistrict, CreateUnit, CreateUser, ResetPassword, SetAccountDisabled, admin_districts,
+    admin_units, admin_users,
 };
 use crate::AppError;
 use crate::auth::{PartnerDept, Role, SessionUser, current_user};
@@ -151,6 +151,8 @@ pub fn UsersPage() -> impl IntoView {
             <h1>{t!(i18n, admin.users_title)}</h1>
             <SuccessNotice flag="saved">{move || t!(i18n, admin.saved)}</SuccessNotice>
             <SuccessNotice flag="reset">{move || t!(i18n, admin.password_reset_done)}</SuccessNotice>
+            <SuccessNotice flag="disabled">{move || t!(i18n, admin.disabled_done)}</SuccessNotice>
+            <SuccessNotice flag="enabled">{move || t!(i18n, admin.enabled_done)}</SuccessNotice>
             <ErrorNotice />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -161,6 +163,7 @@ pub fn UsersPage() -> impl IntoView {
                                 (query_value("role"), query_value("district"), query_value("unit"), query_value("partner"));
                             let user_options: Vec<(String, String)> =
                                 users.iter().map(|u| (u.id.clone(), format!("{} ({})", u.display_name, u.username))).collect();
+                            let account_options = user_options.clone();
                             view! {
                                 <form method="post" action=CreateUser::PATH class="card stack" data-testid="create-user">
                                     <h2>{t!(i18n, admin.create_user)}</h2>
@@ -205,6 +208,19 @@ pub fn UsersPage() -> impl IntoView {
                                         <input name="new_password" type="password" autocomplete="new-password" maxlength="128" /></label>
                                     <button type="submit" class="button">{t!(i18n, admin.reset_password)}</button>
                                 </form>
+                                <form method="post" action=SetAccountDisabled::PATH class="card stack" data-testid="disable-account">
+                                    <h2>{t!(i18n, admin.disable_title)}</h2>
+                                    <p class="muted">{t!(i18n, admin.disable_hint)}</p>
+                                    <label><span>{t!(i18n, fields.user)}</span>
+                                        <select name="user">
+                                            <option value="">{t!(i18n, admin.choose)}</option>
+                                            {account_options.into_iter().map(|(id, label)| option_view(id, label, "")).collect_view()}
+                                        </select></label>
+                                    <p class="button-row">
+                                        <button type="submit" name="disabled" value="true" class="button danger">{t!(i18n, admin.disable)}</button>
+                                        <button type="submit" name="disabled" value="false" class="button">{t!(i18n, admin.enable)}</button>
+                                    </p>
+                                </form>
                                 <table class="table" data-testid="user-list">
                                     <thead><tr>
                                         <th>{t!(i18n, fields.username)}</th>
@@ -222,7 +238,8 @@ pub fn UsersPage() -> impl IntoView {
                                                     (Role::Partner, Some(p)) => partner_label(l, p),
                                                     _ => u.scope_name.clone().unwrap_or_default(),
                                                 }}
-                                                    {u.locked.then_some(view! { " 🔒" })}</td>
+                                                    {u.locked.then_some(view! { " 🔒" })}
+                                                    {u.disabled.then(|| view! { <span class="badge" data-testid="disabled">{t!(i18n, admin.disabled)}</span> })}</td>
                                             </tr>
                                         }}).collect_view()}
                                     </tbody>

@@ -23,6 +23,7 @@ struct UserListRow {
     district_name: Option<String>,
     scope_partner: Option<String>,
     locked_until: Option<DateTime<Utc>>,
+    disabled: Option<bool>,
     /// The guesses of each address whose window is still open ([`rules::judge_guess`]).
     guesses: Vec<i64>,
 }
@@ -32,7 +33,7 @@ struct UserListRow {
 pub async fn list_users(db: &Db, now: DateTime<Utc>) -> Result<Vec<UserSummary>, AppError> {
     let rows: Vec<UserListRow> = db
         .query(
-            "SELECT id, username, display_name, role, phone, scope_partner, locked_until,
+            "SELECT id, username, display_name, role, phone, scope_partner, locked_until, disabled,
                 scope_unit.name AS unit_name, scope_district.name AS district_name,
                 (SELECT VALUE guesses FROM sign_in_guard
                     WHERE name = $parent.username AND since > $window) AS guesses
@@ -55,6 +56,7 @@ pub async fn list_users(db: &Db, now: DateTime<Utc>) -> Result<Vec<UserSummary>,
                 phone: r.phone,
                 locked: rules::lock_minutes_left(r.locked_until, now).is_some()
                     || r.guesses.iter().any(|&n| n >= rules::MAX_FAILED_ATTEMPTS),
+                disabled: r.disabled == Some(true),
             })
         })
         .collect())
@@ -191,6 +193,39 @@ pub async fn reset_password(db: &Db, user_id: &str, new_password: &str) -> Resul
     )
     .bind(("id", id))
     .bind(("hash", hash))
+    .await?
+    .check()?;
+    crate::auth::service::forget_checked_sessions(db);
+    Ok(())
+}
+
+/// Disable an account (its sessions end at once and it cannot sign in) or enable it
+/// again. An administrator cannot disable their own account, so that one always remains.
+pub async fn set_disabled(
+    db: &Db,
+    admin_id: &str,
+    user_id: &str,
+    disabled: bool,
+) -> Result<(), AppError> {
+    let user_id = user_id.trim();
+    if user_id.is_empty() {
+        return Err(AppError::invalid(Field::User, Problem::Required));
+    }
+    if disabled && user_id == admin_id {
+        return Err(AppError::invalid(Field::User, Problem::Invalid));
+    }
+    let id = record("user", user_id);
+    if !crate::db::exists(db, &id).await? {
+        return Err(AppError::invalid(Field::User, Problem::Invalid));
+    }
+    db.query(
+        "BEGIN TRANSACTION;
+         UPDATE $id SET disabled = $disabled;
+         IF $disabled { DELETE session WHERE user = $id };
+         COMMIT TRANSACTION;",
+    )
+    .bind(("id", id))
+    .bind(("disabled", disabled))
     .await?
     .check()?;
     crate::auth::service::forget_checked_sessions(db);

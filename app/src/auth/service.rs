@@ -22,6 +22,7 @@ struct Credentials {
     locked_until: Option<DateTime<Utc>>,
     locale: String,
     must_change_password: bool,
+    disabled: Option<bool>,
 }
 
 /// A successful sign-in: the token for the cookie, who it is, and their language.
@@ -121,7 +122,7 @@ pub async fn sign_in_from(
         false => AppError::BadCredentials,
     };
     let found: Option<Credentials> = db
-        .query("SELECT id, password_hash, locked_until, locale, must_change_password FROM user WHERE username = $username LIMIT 1")
+        .query("SELECT id, password_hash, locked_until, locale, must_change_password, disabled FROM user WHERE username = $username LIMIT 1")
         .bind(("username", username))
         .await?
         .check()?
@@ -136,6 +137,10 @@ pub async fn sign_in_from(
     }
     if !verify_password(password, cred.password_hash).await? {
         return Err(refused());
+    }
+    // Said only to whoever knows the password, so it tells a stranger nothing.
+    if cred.disabled == Some(true) {
+        return Err(AppError::AccountDisabled);
     }
     db.query("UPDATE $id SET failed_attempts = 0, locked_until = NONE; DELETE $guard;")
         .bind(("id", cred.id.clone()))
@@ -405,6 +410,7 @@ struct UserRow {
     scope_district: Option<RecordId>,
     district_name: Option<String>,
     must_change_password: bool,
+    disabled: Option<bool>,
 }
 
 /// The user with the names of their scope, as pages and server functions see them.
@@ -422,14 +428,16 @@ async fn load_user_and_flag(
             "SELECT id, username, display_name, role, scope_partner,
                 scope_unit, scope_unit.name AS unit_name,
                 scope_unit.district AS unit_district, scope_unit.district.name AS unit_district_name,
-                scope_district, scope_district.name AS district_name, must_change_password
+                scope_district, scope_district.name AS district_name, must_change_password,
+                disabled
              FROM ONLY $id",
         )
         .bind(("id", id.clone()))
         .await?
         .check()?
         .take(0)?;
-    let Some(row) = row else {
+    // A disabled account has no session, whatever a cookie says.
+    let Some(row) = row.filter(|r| r.disabled != Some(true)) else {
         return Ok(None);
     };
     let role = Role::parse(&row.role)

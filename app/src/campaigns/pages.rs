@@ -129,6 +129,10 @@ fn offline_labels(l: Locale) -> OfflineLabels {
                 "file_type".into(),
                 td_string!(l, campaign.p_file_type).to_string(),
             ),
+            (
+                "quota_used".into(),
+                td_string!(l, campaign.p_quota_used).to_string(),
+            ),
         ],
     }
 }

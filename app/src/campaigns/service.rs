@@ -771,6 +771,8 @@ fn taken_at(bytes: &[u8], taken_ms: Option<i64>, now: DateTime<Utc>) -> String {
 /// Check and store the files of a form; only inputs the form has may carry files, and
 /// only photos, PDF and Office files (judged from the content) up to 10 MB each.
 async fn store_form_files(
+    db: &Db,
+    user: &SessionUser,
     files: &[FormFile],
     allowed: impl Fn(&str) -> bool,
     files_dir: &Path,
@@ -802,6 +804,16 @@ async fn store_form_files(
     }
     if !problems.is_empty() {
         return Err(AppError::Form(problems));
+    }
+    let bytes = files.iter().map(|f| f.file.size).sum();
+    if !crate::ledger::quota::take(db, &user.id, bytes, now).await? {
+        let used_up = crate::ledger::quota::used_up();
+        return Err(AppError::Form(
+            files
+                .iter()
+                .map(|f| InputProblem::new(&f.input, used_up))
+                .collect(),
+        ));
     }
     let mut stored = Vec::new();
     for (f, kind) in files.iter().zip(kinds) {
@@ -948,6 +960,8 @@ pub async fn submit_return(
         return Err(AppError::WrongState);
     }
     let stored = store_form_files(
+        db,
+        user,
         files,
         |i| photo_inputs.iter().any(|p| p == i),
         files_dir,
@@ -1466,6 +1480,8 @@ pub async fn record_verification(
     );
     let record_ = rules::read_verification(&spec, &sent, true).map_err(AppError::Form)?;
     let stored = store_form_files(
+        db,
+        user,
         files,
         |i| i == "photos" || i == "new-0-photo",
         files_dir,

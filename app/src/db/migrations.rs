@@ -81,6 +81,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "password guesses counted per account name and address",
         sql: include_str!("migrations/0014_sign_in_guard.surql"),
     },
+    Migration {
+        version: 15,
+        name: "accounts that can be disabled, and each person's daily file quota",
+        sql: include_str!("migrations/0015_accounts_and_quota.surql"),
+    },
 ];
 
 #[derive(SurrealValue)]

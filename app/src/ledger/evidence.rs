@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Files per progress report.
 pub const MAX_FILES: usize = 6;
+/// The evidence one person may store in one day (China time), across reports, returns
+/// and visits: some fifty full-size photos a day, while a script cannot fill the disk.
+pub const DAILY_FILE_BYTES: usize = 500 * 1024 * 1024;
 
 /// The path the progress form (multipart, with files) posts to.
 pub const REPORT_PROGRESS_PATH: &str = "/api/report_progress";

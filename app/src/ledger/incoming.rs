@@ -198,6 +198,28 @@ impl Incoming {
     }
 }
 
+/// How long a file may wait under the incoming folder without a byte written to it: an
+/// upload that slow has been given up, or its process was killed mid-request.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Delete the files under the incoming folder not written to for `idle` (blocking; the
+/// server runs it at start and every hour). How many went.
+pub fn sweep(files_dir: &Path, idle: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(files_dir.join(INCOMING)) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    entries
+        .flatten()
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| now.duration_since(at).unwrap_or_default() >= idle)
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// Deletes a file being received unless receiving finished.
 struct Removal(Option<PathBuf>);
 
@@ -249,6 +271,23 @@ mod tests {
         drop(f);
         assert_eq!(waiting(&files), 0);
         assert!(stored_path(&files, &sha).exists());
+    }
+
+    #[tokio::test]
+    async fn files_left_by_a_killed_upload_are_swept_and_one_being_written_is_not() {
+        let files = dir("sweep");
+        // What a process killed mid-upload leaves: a file nothing owns any more.
+        let left = incoming_path(&files);
+        std::fs::create_dir_all(left.parent().unwrap_or(&files)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&left, b"half a photo").unwrap_or_else(|e| panic!("{e}"));
+        let receiving = Incoming::from_bytes(&files, "p.png", b"\x89PNG\r\n\x1a\nrest")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sweep(&files, ABANDONED_AFTER), 0);
+        assert_eq!(sweep(&files, std::time::Duration::ZERO), 2);
+        assert!(!left.exists());
+        drop(receiving);
+        assert_eq!(waiting(&files), 0);
     }
 
     #[tokio::test]

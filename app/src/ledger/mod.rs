@@ -18,6 +18,8 @@ pub mod files;
 pub mod incoming;
 pub mod lifecycle;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod quota;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod service;

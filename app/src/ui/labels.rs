@@ -117,6 +117,7 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
         AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
         AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
         AppError::BadCredentials => td_string!(locale, errors.bad_credentials).to_string(),
+        AppError::AccountDisabled => td_string!(locale, errors.account_disabled).to_string(),
         AppError::AccountLocked { minutes } => {
             td_string!(locale, errors.locked, minutes = *minutes).to_string()
         }
@@ -141,6 +142,9 @@ pub fn error_text(locale: Locale, error: &AppError) -> String {
                 }
                 Problem::FileType => {
                     td_string!(locale, errors.file_type, field = field).to_string()
+                }
+                Problem::QuotaUsed { max_mb } => {
+                    td_string!(locale, errors.quota_used, max = *max_mb).to_string()
                 }
                 Problem::Wrong => td_string!(locale, errors.wrong, field = field).to_string(),
                 Problem::Mismatch => td_string!(locale, errors.mismatch, field = field).to_string(),

@@ -320,6 +320,13 @@ pub async fn report_progress(
             u.size,
         ));
     }
+    let bytes = files.iter().map(|(_, _, size)| size).sum();
+    if !crate::ledger::quota::take(db, &user.id, bytes, now).await? {
+        return Err(AppError::invalid(
+            Field::Files,
+            crate::ledger::quota::used_up(),
+        ));
+    }
     let mut stored = Vec::new();
     for (u, (kind, name, size)) in uploads.iter().zip(&files) {
         let sha = u.store(files_dir).await?;
